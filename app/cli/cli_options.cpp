@@ -1,0 +1,139 @@
+#include "cli_options.h"
+
+#include "common/error.h"
+
+#include <charconv>
+
+namespace qs::cli {
+
+const char* usageText()
+{
+    return R"(usage:
+  quantscope-cli info MODEL [--json]
+  quantscope-cli analyze MODEL [--dtype D] [--preset P] [--scheme S]
+      [--granularity G] [--calibration C] [--narrow-range] [--fp-mode M]
+      [--convention K] [--tensors REGEX] [--threads N]
+      [--json FILE|-] [--csv FILE|-]
+
+  MODEL  a .safetensors file, a sharded model's .safetensors.index.json, .npy or .npz
+  D      int2..int16, uint2..uint16, fp16, bf16, fp8-e4m3, fp8-e5m2, fp4-e2m1 (int8)
+  P      gguf-q8_0, gguf-q4_0, mxfp4, mxfp8-e4m3 (fixes dtype, scheme, granularity)
+  S      symmetric (default) | asymmetric
+  G      tensor | channel[:AXIS] (channel:0) | group:N
+  C      minmax (default) | percentile:P | mse | kl
+  M      scaled | unscaled (unscaled for fp16/bf16, scaled for fp8/fp4)
+  K      default | pytorch
+Exit status: 0 success, 2 bad input or usage, 1 internal error.
+)";
+}
+
+namespace {
+class ArgCursor {
+public:
+    explicit ArgCursor(const std::vector<std::string>& args)
+        : args_(args)
+    {
+    }
+    bool done() const { return next_ >= args_.size(); }
+    const std::string& take() { return args_[next_++]; }
+    const std::string& value(const std::string& option)
+    {
+        if (done())
+            throw UsageError(option + ": missing value");
+        return take();
+    }
+
+private:
+    const std::vector<std::string>& args_;
+    std::size_t next_ = 0;
+};
+
+int parseThreads(const std::string& text)
+{
+    int value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value < 1 || value > 1024)
+        throw UsageError("--threads: invalid value '" + text + "' (expected 1..1024)");
+    return value;
+}
+} // namespace
+
+Options parseOptions(const std::vector<std::string>& args)
+{
+    Options options;
+    ArgCursor cursor(args);
+    if (cursor.done())
+        throw UsageError("missing command (info or analyze); see --help");
+    const std::string command = cursor.take();
+    if (command == "--help" || command == "-h" || command == "help")
+        return options;
+    if (command == "--version") {
+        options.command = Options::Command::Version;
+        return options;
+    }
+    if (command == "info")
+        options.command = Options::Command::Info;
+    else if (command == "analyze")
+        options.command = Options::Command::Analyze;
+    else
+        throw UsageError("unknown command '" + command + "' (expected info or analyze)");
+
+    std::optional<Preset> preset;
+    bool dtypeGiven = false;
+    while (!cursor.done()) {
+        const std::string arg = cursor.take();
+        const bool analyze = options.command == Options::Command::Analyze;
+        if (arg == "--help" || arg == "-h") {
+            options.command = Options::Command::Help;
+            return options;
+        } else if (arg == "--json" && !analyze) {
+            options.infoJson = true;
+        } else if (arg.rfind("--", 0) == 0 && !analyze) {
+            throw UsageError("info: unknown option '" + arg + "'");
+        } else if (arg == "--dtype") {
+            options.config.format = parseNumberFormat(cursor.value(arg));
+            dtypeGiven = true;
+        } else if (arg == "--preset") {
+            preset = parsePreset(cursor.value(arg));
+        } else if (arg == "--scheme") {
+            options.config.scheme = parseScheme(cursor.value(arg));
+        } else if (arg == "--granularity") {
+            options.config.granularity = parseGranularity(cursor.value(arg));
+        } else if (arg == "--calibration") {
+            options.config.calibration = parseCalibration(cursor.value(arg));
+        } else if (arg == "--narrow-range") {
+            options.config.narrowRange = true;
+        } else if (arg == "--fp-mode") {
+            options.config.fpMode = parseFpMode(cursor.value(arg));
+        } else if (arg == "--convention") {
+            options.config.convention = parseConvention(cursor.value(arg));
+        } else if (arg == "--tensors") {
+            options.tensorRegex = cursor.value(arg);
+        } else if (arg == "--threads") {
+            options.threads = parseThreads(cursor.value(arg));
+        } else if (arg == "--json") {
+            options.jsonOut = cursor.value(arg);
+        } else if (arg == "--csv") {
+            options.csvOut = cursor.value(arg);
+        } else if (arg.rfind("--", 0) == 0 || (arg.size() > 1 && arg[0] == '-')) {
+            throw UsageError("unknown option '" + arg + "'");
+        } else if (options.model.empty()) {
+            options.model = arg;
+        } else {
+            throw UsageError("unexpected argument '" + arg + "' (only one MODEL)");
+        }
+    }
+    if (options.model.empty())
+        throw UsageError("missing MODEL file");
+    if (preset) {
+        if (dtypeGiven)
+            throw UsageError("--preset fixes the number format: do not combine it with --dtype");
+        options.config = applyPreset(options.config, *preset);
+    }
+    if (options.jsonOut && options.csvOut && *options.jsonOut == "-" && *options.csvOut == "-")
+        throw UsageError("--json - and --csv -: only one report can go to standard output");
+    validate(options.config);
+    return options;
+}
+
+} // namespace qs::cli

@@ -1,0 +1,83 @@
+#include "commands.h"
+
+#include "analysis/model_analyzer.h"
+#include "common/error.h"
+#include "formats/model_file.h"
+#include "report/csv_report.h"
+#include "report/json_report.h"
+#include "report/text_report.h"
+
+#include <fstream>
+#include <functional>
+#include <iostream>
+
+namespace qs::cli {
+
+namespace {
+void writeTo(const std::string& destination, const std::function<void(std::ostream&)>& write)
+{
+    if (destination == "-") {
+        write(std::cout);
+        std::cout.flush();
+        return;
+    }
+    std::ofstream file(destination, std::ios::binary);
+    if (!file)
+        throw InputError(destination, std::nullopt, "cannot open for writing");
+    write(file);
+    file.flush();
+    if (!file)
+        throw InputError(destination, std::nullopt, "write failed");
+}
+
+int runInfo(const Options& options)
+{
+    const auto model = openModel(options.model);
+    if (options.infoJson)
+        std::cout << infoJson(*model).dump(2) << '\n';
+    else
+        writeInfoText(std::cout, *model);
+    return 0;
+}
+
+int runAnalyze(const Options& options)
+{
+    AnalyzeOptions analyzeOptions;
+    analyzeOptions.threads = options.threads;
+    if (options.tensorRegex) {
+        try {
+            analyzeOptions.tensorFilter.emplace(*options.tensorRegex);
+        } catch (const std::regex_error&) {
+            throw UsageError("--tensors: invalid regular expression '" + *options.tensorRegex + "'");
+        }
+    }
+    const auto model = openModel(options.model);
+    const ModelReport report = analyzeModel(*model, options.config, analyzeOptions);
+    if (options.jsonOut)
+        writeTo(*options.jsonOut, [&](std::ostream& out) { out << reportJson(report).dump(2) << '\n'; });
+    if (options.csvOut)
+        writeTo(*options.csvOut, [&](std::ostream& out) { writeCsvReport(out, report); });
+    if (!options.jsonOut && !options.csvOut)
+        writeReportText(std::cout, report);
+    return 0;
+}
+} // namespace
+
+int runCommand(const Options& options)
+{
+    switch (options.command) {
+    case Options::Command::Help:
+        std::cout << usageText();
+        return 0;
+    case Options::Command::Version:
+        std::cout << "quantscope-cli 0.1.0\n";
+        return 0;
+    case Options::Command::Info:
+        return runInfo(options);
+    case Options::Command::Analyze:
+        return runAnalyze(options);
+    }
+    return 1;
+}
+
+} // namespace qs::cli

@@ -1,0 +1,138 @@
+#include "analysis/model_analyzer.h"
+
+#include "common/error.h"
+#include "tensor/decode.h"
+
+#include <atomic>
+#include <mutex>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+namespace qs {
+
+std::vector<float> loadAsFloat(const ModelFile& model, std::size_t index)
+{
+    const TensorInfo& info = model.tensors().at(index);
+    const TensorBytes bytes = model.read(index);
+    if (bytes.bytes().size() != info.nbytes)
+        throw InputError(info.file, info.offset, "tensor \"" + info.name + "\": data size mismatch");
+    return decodeToFloat(info.dtype, bytes.bytes());
+}
+
+namespace {
+std::optional<std::string> skipReason(const TensorInfo& info, const QuantConfig& config)
+{
+    if (!isFloat(info.dtype)) {
+        const bool isBool = info.dtype == DType::Bool;
+        return std::string(isBool ? "boolean tensor (" : "integer tensor (") +
+               std::string(dtypeName(info.dtype)) + ")";
+    }
+    return whyNotApplicable(info.shape, config);
+}
+
+// Runs `work` on a float32 view of the tensor: the mapped bytes themselves when the file
+// stores aligned float32, else a decoded copy that lives only for this tensor.
+template <typename Work> void withFloatValues(const ModelFile& model, std::size_t index, Work&& work)
+{
+    const TensorInfo& info = model.tensors()[index];
+    const TensorBytes bytes = model.read(index);
+    const auto raw = bytes.bytes();
+    if (raw.size() != info.nbytes)
+        throw InputError(info.file, info.offset, "tensor \"" + info.name + "\": data size mismatch");
+    const bool aligned = reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(float) == 0;
+    if (info.dtype == DType::F32 && aligned) {
+        work(std::span<const float>(reinterpret_cast<const float*>(raw.data()), info.numel));
+        return;
+    }
+    const std::vector<float> decoded = decodeToFloat(info.dtype, raw);
+    work(std::span<const float>(decoded));
+}
+} // namespace
+
+LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
+                          const QuantConfig& config)
+{
+    const TensorQuantization q = quantizeTensor(values, info.shape, config);
+    LayerReport layer;
+    layer.name = info.name;
+    layer.shape = info.shape;
+    layer.dtype = info.dtype;
+    layer.numel = info.numel;
+    layer.nonfinite = q.nonfinite;
+    layer.blocks = q.blocks;
+    layer.scaleMin = q.scaleMin;
+    layer.scaleMax = q.scaleMax;
+    if (q.blocks == 1) {
+        layer.scale = q.blockRecords.front().scale;
+        layer.zeroPoint = q.blockRecords.front().zeroPoint;
+    }
+    if (config.format.kind == NumberFormat::Kind::Float)
+        layer.casts = q.casts;
+    layer.metrics = computeMetrics(q.sums);
+    layer.sums = q.sums;
+    return layer;
+}
+
+ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
+                         const AnalyzeOptions& options)
+{
+    validate(config);
+    std::optional<tbb::global_control> threadLimit;
+    if (options.threads > 0)
+        threadLimit.emplace(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(options.threads));
+
+    ModelReport report;
+    report.path = model.path();
+    report.format = model.format();
+    report.tensorCount = model.tensors().size();
+    report.config = config;
+
+    const auto& tensors = model.tensors();
+    std::vector<std::size_t> selected;
+    std::uint64_t totalElements = 0;
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+        const TensorInfo& info = tensors[i];
+        if (isFloat(info.dtype))
+            report.parameters += info.numel;
+        if (options.tensorFilter && !std::regex_search(info.name, *options.tensorFilter))
+            continue;
+        if (auto reason = skipReason(info, config)) {
+            report.skipped.push_back({info.name, *reason});
+            continue;
+        }
+        selected.push_back(i);
+        totalElements += info.numel;
+    }
+
+    std::vector<LayerReport> layers(selected.size());
+    std::atomic<std::uint64_t> done{0};
+    std::atomic<bool> cancelled{false};
+    std::mutex progressMutex;
+    tbb::parallel_for(std::size_t{0}, selected.size(), [&](std::size_t k) {
+        if (cancelled.load())
+            return;
+        const TensorInfo& info = tensors[selected[k]];
+        withFloatValues(model, selected[k], [&](std::span<const float> values) {
+            layers[k] = analyzeTensor(info, values, config);
+        });
+        const std::uint64_t finished = done += info.numel;
+        if (options.progress) {
+            std::lock_guard lock(progressMutex);
+            if (!options.progress->report(finished, totalElements))
+                cancelled = true;
+        }
+    });
+    if (cancelled)
+        throw CancelledError();
+    report.layers = std::move(layers);
+
+    ErrorSums total;
+    for (const LayerReport& layer : report.layers)
+        total.merge(layer.sums);
+    report.summary.parameters = total.count;
+    report.summary.metrics = computeMetrics(total);
+    return report;
+}
+
+} // namespace qs

@@ -1,0 +1,72 @@
+#pragma once
+// The analysis of a whole model file under one configuration: every floating-point tensor
+// quantized and measured, streamed one tensor at a time (a model never has to fit in
+// memory), in parallel over tensors and blocks.
+
+#include "analysis/error_metrics.h"
+#include "common/progress.h"
+#include "formats/model_file.h"
+#include "quant/quant_config.h"
+#include "quant/tensor_quantizer.h"
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+struct LayerReport {
+    std::string name;
+    Shape shape;
+    DType dtype = DType::F32;
+    std::uint64_t numel = 0;
+    std::uint64_t nonfinite = 0;
+    std::uint64_t blocks = 0;
+    float scaleMin = 0;
+    float scaleMax = 0;
+    std::optional<float> scale;            // when the tensor is a single block
+    std::optional<std::int32_t> zeroPoint;
+    std::optional<CastCounts> casts;       // floating-point formats
+    ErrorMetrics metrics;
+    ErrorSums sums;                        // what the metrics came from (for model totals)
+};
+
+struct SkippedTensor {
+    std::string name;
+    std::string reason;
+};
+
+struct ModelSummary {
+    std::uint64_t parameters = 0; // elements analysed
+    ErrorMetrics metrics;         // over all analysed elements together
+};
+
+struct ModelReport {
+    std::string path;
+    std::string format;
+    std::size_t tensorCount = 0;
+    std::uint64_t parameters = 0;  // elements of all floating-point tensors
+    QuantConfig config;
+    std::vector<LayerReport> layers;   // in file order
+    std::vector<SkippedTensor> skipped;
+    ModelSummary summary;
+};
+
+struct AnalyzeOptions {
+    std::optional<std::regex> tensorFilter; // analyse only names it matches (search)
+    int threads = 0;                        // 0: all cores
+    Progress* progress = nullptr;           // reported per tensor, in elements
+};
+
+// The float32 values of one tensor, decoded from whatever the file stores.
+std::vector<float> loadAsFloat(const ModelFile& model, std::size_t index);
+
+// Quantizes one loaded tensor and measures it.
+LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
+                          const QuantConfig& config);
+
+ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
+                         const AnalyzeOptions& options = {});
+
+} // namespace qs

@@ -1,0 +1,76 @@
+#include "formats/json_header.h"
+
+#include "common/error.h"
+
+#include <algorithm>
+#include <set>
+#include <string_view>
+#include <vector>
+
+namespace qs {
+
+namespace {
+// nlohmann's messages can quote raw input; keep the one-line error printable.
+std::string printable(std::string_view text)
+{
+    std::string out;
+    for (char c : text)
+        out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    return out;
+}
+
+std::string withoutExceptionTag(const std::string& what)
+{
+    // "[json.exception.parse_error.101] parse error at ...": keep what follows the tag.
+    const auto close = what.find("] ");
+    return printable(close == std::string::npos ? what : what.substr(close + 2));
+}
+} // namespace
+
+nlohmann::json parseStrictJson(std::span<const std::uint8_t> text, const std::string& file,
+                               std::uint64_t base)
+{
+    std::vector<std::set<std::string>> openObjects;
+    std::string duplicate;
+    auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using Event = nlohmann::json::parse_event_t;
+        if (event == Event::object_start)
+            openObjects.emplace_back();
+        else if (event == Event::object_end && !openObjects.empty())
+            openObjects.pop_back();
+        else if (event == Event::key && !openObjects.empty() && duplicate.empty()) {
+            const auto& key = parsed.get_ref<const std::string&>();
+            if (!openObjects.back().insert(key).second)
+                duplicate = key;
+        }
+        return true;
+    };
+    nlohmann::json parsed;
+    try {
+        parsed = nlohmann::json::parse(text.begin(), text.end(), callback);
+    } catch (const nlohmann::json::parse_error& error) {
+        const std::uint64_t at = error.byte > 0 ? error.byte - 1 : 0;
+        throw InputError(file, base + at, "invalid JSON header: " + withoutExceptionTag(error.what()));
+    }
+    if (!duplicate.empty())
+        throw InputError(file, findJsonKeyOffset(text, duplicate, base, 2),
+                         "duplicate key \"" + printable(duplicate) + "\" in JSON header");
+    return parsed;
+}
+
+std::uint64_t findJsonKeyOffset(std::span<const std::uint8_t> text, const std::string& key,
+                                std::uint64_t base, int occurrence)
+{
+    const std::string needle = "\"" + key + "\"";
+    auto from = text.begin();
+    for (int seen = 0;; ++seen) {
+        const auto hit = std::search(from, text.end(), needle.begin(), needle.end());
+        if (hit == text.end())
+            return base;
+        if (seen + 1 == occurrence)
+            return base + static_cast<std::uint64_t>(hit - text.begin());
+        from = hit + 1;
+    }
+}
+
+} // namespace qs

@@ -1,0 +1,21 @@
+#pragma once
+// Strict JSON parsing of a header read from a model file: duplicate keys and invalid
+// UTF-8 are refused (nlohmann alone would keep the last duplicate silently), and parse
+// errors become one-line InputErrors with an absolute byte offset.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+
+namespace qs {
+
+nlohmann::json parseStrictJson(std::span<const std::uint8_t> text, const std::string& file,
+                               std::uint64_t base);
+
+// Absolute offset of the n-th (1-based) occurrence of `"key"` in `text`, for pointing at a
+// bad entry; `base` when it does not occur that often.
+std::uint64_t findJsonKeyOffset(std::span<const std::uint8_t> text, const std::string& key,
+                                std::uint64_t base, int occurrence = 1);
+
+} // namespace qs

@@ -1,0 +1,80 @@
+#include "formats/model_file.h"
+
+#include "common/error.h"
+#include "common/mapped_file.h"
+#include "formats/numpy_reader.h"
+#include "formats/safetensors_reader.h"
+
+#include <cstring>
+#include <fstream>
+
+namespace qs {
+
+bool checkedNumel(const Shape& shape, std::uint64_t& numel)
+{
+    std::uint64_t product = 1;
+    for (std::int64_t dim : shape) {
+        if (dim < 0)
+            return false;
+        if (__builtin_mul_overflow(product, static_cast<std::uint64_t>(dim), &product))
+            return false;
+    }
+    numel = product;
+    return true;
+}
+
+namespace {
+enum class Detected { Safetensors, SafetensorsIndex, Npy, Npz, Unknown };
+
+Detected detect(const std::string& path, std::span<const std::uint8_t> head,
+                std::uint64_t fileSize)
+{
+    if (head.size() >= 6 && std::memcmp(head.data(), "\x93NUMPY", 6) == 0)
+        return Detected::Npy;
+    if (head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0)
+        return Detected::Npz;
+    if (head.size() >= 4 && std::memcmp(head.data(), "PK\x05\x06", 4) == 0)
+        return Detected::Npz; // an empty zip archive
+    // safetensors: u64 header length, then a JSON object.
+    if (head.size() >= 9 && head[8] == '{') {
+        std::uint64_t headerLength;
+        std::memcpy(&headerLength, head.data(), 8);
+        if (headerLength >= 2 && headerLength <= fileSize - 8)
+            return Detected::Safetensors;
+    }
+    std::size_t i = 0;
+    while (i < head.size() && std::isspace(head[i]))
+        ++i;
+    if (i < head.size() && head[i] == '{')
+        return Detected::SafetensorsIndex;
+    if (head.size() >= 9 && head[8] == '{')
+        return Detected::Safetensors; // a header length that lies: let the reader say so
+    (void)path;
+    return Detected::Unknown;
+}
+} // namespace
+
+std::unique_ptr<ModelFile> openModel(const std::string& path)
+{
+    auto file = MappedFile::open(path);
+    const auto bytes = file->bytes();
+    const auto head = bytes.first(std::min<std::size_t>(bytes.size(), 64));
+    switch (detect(path, head, file->size())) {
+    case Detected::Safetensors:
+        return openSafetensors(file);
+    case Detected::SafetensorsIndex:
+        return openSafetensorsIndex(file);
+    case Detected::Npy:
+        return openNpy(file);
+    case Detected::Npz:
+        return openNpz(file);
+    case Detected::Unknown:
+        break;
+    }
+    if (bytes.empty())
+        throw InputError(path, std::nullopt, "the file is empty");
+    throw InputError(path, 0,
+                     "unrecognised model format (expected safetensors, .npy or .npz content)");
+}
+
+} // namespace qs

@@ -1,0 +1,353 @@
+#include "quant/tensor_quantizer.h"
+
+#include "common/error.h"
+#include "quant/calibration.h"
+#include "quant/presets.h"
+
+#include <algorithm>
+#include <cmath>
+#include <tbb/parallel_for.h>
+
+namespace qs {
+
+namespace {
+// Work is cut into chunks of about this many elements: large enough to amortise task
+// overhead, small enough to stay in L2 while a block is read twice (range, then codes).
+constexpr std::size_t kChunkElements = 1 << 16;
+
+void checkCancel(const std::atomic<bool>* cancel)
+{
+    if (cancel && cancel->load(std::memory_order_relaxed))
+        throw CancelledError();
+}
+
+struct Partial {
+    ErrorSums sums;
+    CastCounts casts;
+    void merge(const Partial& other)
+    {
+        sums.merge(other.sums);
+        casts += other.casts;
+    }
+};
+
+// Runs `work(begin, end, partial)` over [0, n) in fixed chunks, in parallel when asked,
+// and merges the partial sums in chunk order so that the total is reproducible.
+template <typename Work>
+Partial chunked(std::size_t n, bool parallel, const std::atomic<bool>* cancel, Work&& work)
+{
+    const std::size_t chunks = std::max<std::size_t>(1, (n + kChunkElements - 1) / kChunkElements);
+    std::vector<Partial> partials(chunks);
+    auto runChunk = [&](std::size_t c) {
+        checkCancel(cancel);
+        const std::size_t begin = c * kChunkElements;
+        work(begin, std::min(n, begin + kChunkElements), partials[c]);
+    };
+    if (parallel && chunks > 1)
+        tbb::parallel_for(std::size_t{0}, chunks, runChunk);
+    else
+        for (std::size_t c = 0; c < chunks; ++c)
+            runChunk(c);
+    Partial total;
+    for (const Partial& p : partials)
+        total.merge(p);
+    return total;
+}
+
+// Quantizes one block, holding the constants the configuration implies.
+class BlockQuantizer {
+public:
+    BlockQuantizer(const QuantConfig& config, const std::atomic<bool>* cancel)
+        : config_(config)
+        , cancel_(cancel)
+        , isFloat_(config.format.kind == NumberFormat::Kind::Float)
+    {
+        if (!isFloat_)
+            grid_ = intGrid(config.format, config.narrowRange);
+    }
+
+    // `parallel` spreads one large block over the thread pool.
+    Partial run(std::span<const float> block, float* out, BlockRecord& record,
+                std::vector<float>& scratch, bool parallel) const
+    {
+        if (config_.preset != Preset::None)
+            return runPreset(block, out, record);
+        const RangeStats stats = range(block, parallel);
+        if (isFloat_)
+            return runFloat(block, stats, out, record, scratch, parallel);
+        return runInteger(block, stats, out, record, scratch, parallel);
+    }
+
+private:
+    RangeStats range(std::span<const float> block, bool parallel) const
+    {
+        if (!parallel || block.size() <= kChunkElements)
+            return rangeOf(block.data(), block.size());
+        const std::size_t chunks = (block.size() + kChunkElements - 1) / kChunkElements;
+        std::vector<RangeStats> parts(chunks);
+        tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+            const std::size_t begin = c * kChunkElements;
+            const std::size_t end = std::min(block.size(), begin + kChunkElements);
+            parts[c] = rangeOf(block.data() + begin, end - begin);
+        });
+        RangeStats total;
+        for (const RangeStats& part : parts)
+            total.merge(part);
+        return total;
+    }
+
+    Partial quantizeInt(std::span<const float> block, const IntQuantParams& params, float* out,
+                        bool parallel) const
+    {
+        return chunked(block.size(), parallel, cancel_, [&](std::size_t b, std::size_t e, Partial& p) {
+            quantizeIntBlock(block.data() + b, e - b, params, p.sums, out ? out + b : nullptr);
+        });
+    }
+
+    Partial quantizeFloat(std::span<const float> block, float scale, float* out, bool parallel) const
+    {
+        const FloatFormat& format = *config_.format.floatFormat;
+        return chunked(block.size(), parallel, cancel_, [&](std::size_t b, std::size_t e, Partial& p) {
+            quantizeFloatBlock(block.data() + b, e - b, format, scale, p.sums, p.casts,
+                               out ? out + b : nullptr);
+        });
+    }
+
+    int quantBins() const { return isFloat_ ? 0 : 1 << (config_.format.bits - 1); }
+
+    Partial runInteger(std::span<const float> block, const RangeStats& stats, float* out,
+                       BlockRecord& record, std::vector<float>& scratch, bool parallel) const
+    {
+        auto paramsFor = [&](const ClipRange& clip) {
+            return makeIntParams(
+                computeScaleZero(clip, config_.scheme, config_.format, grid_, config_.convention),
+                grid_);
+        };
+        auto clipError = [&](const ClipRange& clip) {
+            return quantizeInt(block, paramsFor(clip), nullptr, parallel).sums.sumE2;
+        };
+        record.clip = calibrateBlock(block, stats, config_.calibration, config_.scheme,
+                                     quantBins(), clipError, scratch);
+        const ScaleZero scaleZero =
+            computeScaleZero(record.clip, config_.scheme, config_.format, grid_, config_.convention);
+        record.scale = scaleZero.scale;
+        record.zeroPoint = scaleZero.zeroPoint;
+        return quantizeInt(block, makeIntParams(scaleZero, grid_), out, parallel);
+    }
+
+    Partial runFloat(std::span<const float> block, const RangeStats& stats, float* out,
+                     BlockRecord& record, std::vector<float>& scratch, bool parallel) const
+    {
+        const FloatFormat& format = *config_.format.floatFormat;
+        if (config_.effectiveFpMode() == FpMode::Unscaled) {
+            record.clip = {static_cast<float>(-format.maxFinite), static_cast<float>(format.maxFinite)};
+            record.scale = 1.0f;
+            return quantizeFloat(block, 1.0f, out, parallel);
+        }
+        auto scaleFor = [&](const ClipRange& clip) {
+            const float amax = std::max(std::fabs(clip.lo), std::fabs(clip.hi));
+            const float scale = amax / static_cast<float>(format.maxFinite);
+            return scale > 0.0f && std::isfinite(scale) ? scale : 1.0f;
+        };
+        auto clipError = [&](const ClipRange& clip) {
+            return quantizeFloat(block, scaleFor(clip), nullptr, parallel).sums.sumE2;
+        };
+        record.clip = calibrateBlock(block, stats, config_.calibration, Scheme::Symmetric, 0,
+                                     clipError, scratch);
+        record.scale = scaleFor(record.clip);
+        return quantizeFloat(block, record.scale, out, parallel);
+    }
+
+    Partial runPreset(std::span<const float> block, float* out, BlockRecord& record) const
+    {
+        Partial partial;
+        for (std::size_t b = 0; b + kPresetBlockSize <= block.size(); b += kPresetBlockSize) {
+            record.scale = quantizePresetBlock(config_.preset, block.data() + b, partial.sums,
+                                               partial.casts, out ? out + b : nullptr);
+        }
+        const float reach = std::fabs(record.scale) *
+                            (config_.preset == Preset::GgufQ8_0   ? 127.0f
+                             : config_.preset == Preset::GgufQ4_0 ? 8.0f
+                                                                  : static_cast<float>(mxElementFormat(config_.preset).maxFinite));
+        record.clip = {-reach, reach};
+        return partial;
+    }
+
+    const QuantConfig& config_;
+    const std::atomic<bool>* cancel_;
+    bool isFloat_;
+    IntGrid grid_;
+};
+
+// A tensor seen as `rows` rows of `rowLength` elements, each cut into groups of
+// `groupSize` (the last one shorter when it does not divide). Per-tensor, per-channel on
+// axis 0 and per-group granularities all have this contiguous form.
+struct ContiguousLayout {
+    std::uint64_t rows = 1;
+    std::uint64_t rowLength = 0;
+    std::uint64_t groupSize = 0;
+    std::uint64_t groupsPerRow() const { return (rowLength + groupSize - 1) / groupSize; }
+    std::uint64_t blocks() const { return rows * groupsPerRow(); }
+    std::pair<std::uint64_t, std::uint64_t> block(std::uint64_t index) const
+    {
+        const std::uint64_t row = index / groupsPerRow();
+        const std::uint64_t group = index % groupsPerRow();
+        const std::uint64_t begin = row * rowLength + group * groupSize;
+        return {begin, std::min(groupSize, rowLength - group * groupSize)};
+    }
+};
+
+std::uint64_t product(const Shape& shape, std::size_t from, std::size_t to)
+{
+    std::uint64_t result = 1;
+    for (std::size_t i = from; i < to; ++i)
+        result *= static_cast<std::uint64_t>(shape[i]);
+    return result;
+}
+
+void finishScales(TensorQuantization& result, const std::vector<BlockRecord>& records)
+{
+    bool first = true;
+    for (const BlockRecord& record : records) {
+        const float magnitude = std::fabs(record.scale);
+        result.scaleMin = first ? magnitude : std::min(result.scaleMin, magnitude);
+        result.scaleMax = first ? magnitude : std::max(result.scaleMax, magnitude);
+        first = false;
+    }
+}
+} // namespace
+
+std::optional<std::string> whyNotApplicable(const Shape& shape, const QuantConfig& config)
+{
+    const std::size_t rank = shape.size();
+    std::uint64_t numel = product(shape, 0, rank);
+    if (numel == 0)
+        return "empty tensor (no elements)";
+    if (config.preset != Preset::None) {
+        const std::uint64_t last = rank ? static_cast<std::uint64_t>(shape.back()) : 1;
+        if (last % kPresetBlockSize != 0)
+            return "last dimension " + std::to_string(last) + " is not a multiple of the " +
+                   std::to_string(kPresetBlockSize) + "-element block of " + toString(config.preset);
+        return std::nullopt;
+    }
+    const bool unscaledFloat = config.format.kind == NumberFormat::Kind::Float &&
+                               config.effectiveFpMode() == FpMode::Unscaled;
+    if (unscaledFloat)
+        return std::nullopt;
+    if (config.granularity.kind == Granularity::Kind::Channel &&
+        static_cast<std::size_t>(config.granularity.axis) >= rank)
+        return "channel axis " + std::to_string(config.granularity.axis) +
+               " is beyond the tensor's rank " + std::to_string(rank);
+    if (config.granularity.kind == Granularity::Kind::Group && rank == 0)
+        return "group granularity needs at least one dimension (a scalar has none)";
+    return std::nullopt;
+}
+
+TensorQuantization quantizeTensor(std::span<const float> values, const Shape& shape,
+                                  const QuantConfig& config, const QuantizeRequest& request)
+{
+    if (auto reason = whyNotApplicable(shape, config))
+        throw UsageError("cannot quantize this tensor: " + *reason);
+    const std::uint64_t numel = product(shape, 0, shape.size());
+    if (values.size() != numel || (!request.dequantized.empty() && request.dequantized.size() != numel))
+        throw Error("quantizeTensor: buffer sizes do not match the shape");
+
+    const BlockQuantizer quantizer(config, request.cancel);
+    float* out = request.dequantized.empty() ? nullptr : request.dequantized.data();
+    const bool unscaledFloat = config.format.kind == NumberFormat::Kind::Float &&
+                               config.preset == Preset::None &&
+                               config.effectiveFpMode() == FpMode::Unscaled;
+    Granularity granularity = unscaledFloat ? Granularity{Granularity::Kind::Tensor, 0, 0}
+                                            : config.granularity;
+    if (config.preset != Preset::None)
+        granularity = {Granularity::Kind::Group, 0, static_cast<std::int64_t>(kPresetBlockSize)};
+
+    const std::size_t rank = shape.size();
+    const std::uint64_t lastDim = rank ? static_cast<std::uint64_t>(shape.back()) : 1;
+    TensorQuantization result;
+    std::vector<BlockRecord> records;
+    Partial total;
+
+    const bool strided = granularity.kind == Granularity::Kind::Channel && granularity.axis > 0 &&
+                         product(shape, 0, static_cast<std::size_t>(granularity.axis)) > 1;
+    if (strided) {
+        // Channel on an inner axis: gather each channel's elements, quantize, scatter back.
+        const auto axis = static_cast<std::size_t>(granularity.axis);
+        const std::uint64_t outer = product(shape, 0, axis);
+        const auto channels = static_cast<std::uint64_t>(shape[axis]);
+        const std::uint64_t inner = product(shape, axis + 1, rank);
+        records.resize(channels);
+        std::vector<Partial> partials(channels);
+        tbb::parallel_for(std::uint64_t{0}, channels, [&](std::uint64_t c) {
+            checkCancel(request.cancel);
+            std::vector<float> gathered(outer * inner), restored(out ? outer * inner : 0), scratch;
+            for (std::uint64_t o = 0; o < outer; ++o)
+                std::copy_n(values.data() + (o * channels + c) * inner, inner,
+                            gathered.data() + o * inner);
+            partials[c] = quantizer.run(gathered, out ? restored.data() : nullptr, records[c],
+                                        scratch, false);
+            if (out)
+                for (std::uint64_t o = 0; o < outer; ++o)
+                    std::copy_n(restored.data() + o * inner, inner, out + (o * channels + c) * inner);
+        });
+        for (const Partial& p : partials)
+            total.merge(p);
+    } else {
+        ContiguousLayout layout;
+        switch (granularity.kind) {
+        case Granularity::Kind::Tensor:
+            layout = {1, numel, numel};
+            break;
+        case Granularity::Kind::Channel:
+            layout = {static_cast<std::uint64_t>(rank ? shape[0] : 1), numel / (rank ? shape[0] : 1),
+                      numel / (rank ? shape[0] : 1)};
+            break;
+        case Granularity::Kind::Group:
+            layout = {numel / lastDim, lastDim,
+                      std::min<std::uint64_t>(lastDim, static_cast<std::uint64_t>(granularity.groupSize))};
+            break;
+        }
+        const std::uint64_t blocks = layout.blocks();
+        records.resize(blocks);
+        if (layout.groupSize >= kChunkElements * 4 || blocks == 1) {
+            // Few large blocks: one at a time, each spread over the threads.
+            std::vector<float> scratch;
+            for (std::uint64_t b = 0; b < blocks; ++b) {
+                checkCancel(request.cancel);
+                const auto [begin, length] = layout.block(b);
+                total.merge(quantizer.run(values.subspan(begin, length), out ? out + begin : nullptr,
+                                          records[b], scratch, true));
+            }
+        } else {
+            // Many blocks: chunks of whole blocks, each chunk a task.
+            const std::uint64_t perChunk = std::max<std::uint64_t>(1, kChunkElements / layout.groupSize);
+            const std::uint64_t chunks = (blocks + perChunk - 1) / perChunk;
+            std::vector<Partial> partials(chunks);
+            tbb::parallel_for(std::uint64_t{0}, chunks, [&](std::uint64_t chunk) {
+                checkCancel(request.cancel);
+                std::vector<float> scratch;
+                const std::uint64_t last = std::min(blocks, (chunk + 1) * perChunk);
+                for (std::uint64_t b = chunk * perChunk; b < last; ++b) {
+                    const auto [begin, length] = layout.block(b);
+                    partials[chunk].merge(quantizer.run(values.subspan(begin, length),
+                                                        out ? out + begin : nullptr, records[b],
+                                                        scratch, false));
+                }
+            });
+            for (const Partial& p : partials)
+                total.merge(p);
+        }
+    }
+
+    result.sums = total.sums;
+    result.casts = total.casts;
+    result.nonfinite = numel - total.sums.count;
+    result.blocks = records.size();
+    finishScales(result, records);
+    if (!request.keepBlockRecords)
+        records.resize(1);
+    result.blockRecords = std::move(records);
+    return result;
+}
+
+} // namespace qs

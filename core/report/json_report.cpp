@@ -1,0 +1,116 @@
+#include "report/json_report.h"
+
+#include <cmath>
+
+namespace qs {
+
+nlohmann::ordered_json metricJson(double value)
+{
+    if (std::isnan(value))
+        return "nan";
+    if (std::isinf(value))
+        return value > 0 ? "inf" : "-inf";
+    return value;
+}
+
+std::uint64_t floatParameters(const ModelFile& model)
+{
+    std::uint64_t count = 0;
+    for (const TensorInfo& info : model.tensors())
+        if (isFloat(info.dtype))
+            count += info.numel;
+    return count;
+}
+
+nlohmann::ordered_json infoJson(const ModelFile& model)
+{
+    nlohmann::ordered_json doc;
+    doc["path"] = model.path();
+    doc["format"] = model.format();
+    doc["parameters"] = floatParameters(model);
+    doc["metadata"] = model.metadata();
+    auto& tensors = doc["tensors"] = nlohmann::ordered_json::array();
+    for (const TensorInfo& info : model.tensors()) {
+        tensors.push_back({{"name", info.name},
+                           {"shape", info.shape},
+                           {"dtype", dtypeName(info.dtype)},
+                           {"numel", info.numel},
+                           {"offset", info.offset}});
+    }
+    return doc;
+}
+
+namespace {
+nlohmann::ordered_json configJson(const QuantConfig& config)
+{
+    const bool isFloat = config.format.kind == NumberFormat::Kind::Float;
+    nlohmann::ordered_json c;
+    c["dtype"] = toString(config.format);
+    c["preset"] = config.preset == Preset::None ? nlohmann::ordered_json(nullptr)
+                                                : nlohmann::ordered_json(toString(config.preset));
+    c["scheme"] = toString(config.scheme);
+    c["granularity"] = toString(config.granularity);
+    c["calibration"] = toString(config.calibration);
+    c["narrow_range"] = config.narrowRange;
+    c["fp_mode"] = isFloat && config.preset == Preset::None
+                       ? nlohmann::ordered_json(toString(config.effectiveFpMode()))
+                       : nlohmann::ordered_json(nullptr);
+    c["convention"] = toString(config.convention);
+    return c;
+}
+
+void addMetrics(nlohmann::ordered_json& out, const ErrorMetrics& m)
+{
+    out["mse"] = metricJson(m.mse);
+    out["rmse"] = metricJson(m.rmse);
+    out["max_abs_err"] = metricJson(m.maxAbsErr);
+    out["mean_err"] = metricJson(m.meanErr);
+    out["sqnr_db"] = metricJson(m.sqnrDb);
+    out["cosine"] = metricJson(m.cosine);
+    out["rel_fro"] = metricJson(m.relFro);
+    out["clipped_frac"] = metricJson(m.clippedFrac);
+}
+} // namespace
+
+nlohmann::ordered_json reportJson(const ModelReport& report)
+{
+    nlohmann::ordered_json doc;
+    doc["quantscope_report"] = 1;
+    doc["model"] = {{"path", report.path},
+                    {"format", report.format},
+                    {"tensors", report.tensorCount},
+                    {"parameters", report.parameters}};
+    doc["config"] = configJson(report.config);
+    auto& layers = doc["layers"] = nlohmann::ordered_json::array();
+    for (const LayerReport& layer : report.layers) {
+        nlohmann::ordered_json l;
+        l["name"] = layer.name;
+        l["shape"] = layer.shape;
+        l["dtype"] = dtypeName(layer.dtype);
+        l["numel"] = layer.numel;
+        l["nonfinite"] = layer.nonfinite;
+        l["blocks"] = layer.blocks;
+        l["scale_min"] = metricJson(layer.scaleMin);
+        l["scale_max"] = metricJson(layer.scaleMax);
+        if (layer.scale)
+            l["scale"] = metricJson(*layer.scale);
+        if (layer.zeroPoint)
+            l["zero_point"] = *layer.zeroPoint;
+        addMetrics(l, layer.metrics);
+        if (layer.casts) {
+            l["overflow"] = layer.casts->overflow;
+            l["underflow"] = layer.casts->underflow;
+        }
+        layers.push_back(std::move(l));
+    }
+    auto& skipped = doc["skipped"] = nlohmann::ordered_json::array();
+    for (const SkippedTensor& s : report.skipped)
+        skipped.push_back({{"name", s.name}, {"reason", s.reason}});
+    nlohmann::ordered_json summary;
+    summary["parameters"] = report.summary.parameters;
+    addMetrics(summary, report.summary.metrics);
+    doc["summary"] = std::move(summary);
+    return doc;
+}
+
+} // namespace qs

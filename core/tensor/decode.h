@@ -1,0 +1,21 @@
+#pragma once
+// Widening of stored floating-point elements to float32, the type the engine computes in.
+
+#include "tensor/dtype.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace qs {
+
+// Converts `count` elements starting at element `first` of little-endian `bytes`.
+// `type` must be a floating type. F64 values beyond float range become ±Inf (and are
+// then counted as nonfinite).
+void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t first,
+                   std::size_t count, float* out);
+
+std::vector<float> decodeToFloat(DType type, std::span<const std::uint8_t> bytes);
+
+} // namespace qs

@@ -1,0 +1,56 @@
+#pragma once
+// What a reader knows about a stored tensor, and the bytes of one tensor once read.
+
+#include "tensor/dtype.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+using Shape = std::vector<std::int64_t>;
+
+std::string shapeToString(const Shape& shape, char separator = 'x'); // "192x256", scalar: ""
+
+struct TensorInfo {
+    std::string name;
+    Shape shape;          // row-major, outermost first
+    DType dtype = DType::F32;
+    std::uint64_t numel = 0;
+    std::uint64_t offset = 0; // absolute byte offset of the data in its file
+    std::uint64_t nbytes = 0;
+    std::string file;         // the file holding the data (differs per shard)
+};
+
+// The bytes of one tensor, little-endian and in row-major (C) order. They are either a
+// view into a mapped file (kept alive by `owner`) or a buffer the reader filled (a
+// decompressed npz entry, a byte-swapped or transposed npy array). When a view is
+// destroyed its pages are handed back to the OS (see MappedFile::release).
+class TensorBytes {
+public:
+    TensorBytes() = default;
+    TensorBytes(std::span<const std::uint8_t> view, std::shared_ptr<const void> owner,
+                std::function<void()> onRelease = {});
+    explicit TensorBytes(std::vector<std::uint8_t> buffer);
+    ~TensorBytes();
+    TensorBytes(TensorBytes&& other) noexcept;
+    TensorBytes& operator=(TensorBytes&& other) noexcept;
+    TensorBytes(const TensorBytes&) = delete;
+    TensorBytes& operator=(const TensorBytes&) = delete;
+
+    std::span<const std::uint8_t> bytes() const { return view_; }
+
+private:
+    void reset();
+
+    std::span<const std::uint8_t> view_;
+    std::shared_ptr<const void> owner_;
+    std::vector<std::uint8_t> buffer_;
+    std::function<void()> onRelease_;
+};
+
+} // namespace qs
