@@ -81,7 +81,8 @@ void writeReportText(std::ostream& out, const ModelReport& report)
                         format("%.3e", l.metrics.mse), format("%.3e", l.metrics.maxAbsErr),
                         format("%.6f", l.metrics.cosine),
                         format("%.4f", 100.0 * l.metrics.clippedFrac)});
-    printTable(out, rows);
+    if (!report.layers.empty())
+        printTable(out, rows);
     for (const LayerReport& l : report.layers)
         if (l.nonfinite)
             out << "note: " << l.name << " has " << l.nonfinite

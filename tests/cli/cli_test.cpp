@@ -1,0 +1,117 @@
+// quantscope-cli as a user runs it: exit status, stdout and the one-line error on stderr.
+#include "support/test_files.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+namespace qs {
+namespace {
+
+struct CliRun {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string quote(const std::string& arg)
+{
+    std::string quoted = "'";
+    for (char c : arg)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
+
+CliRun runCli(const std::vector<std::string>& args)
+{
+    test::TempDir dir;
+    std::string command = quote(QS_CLI_PATH);
+    for (const auto& arg : args)
+        command += " " + quote(arg);
+    command += " >" + quote(dir.file("out").string()) + " 2>" + quote(dir.file("err").string()) +
+               " </dev/null";
+    const int raw = std::system(command.c_str());
+    CliRun run;
+    run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    const auto out = test::readFile(dir.file("out"));
+    const auto err = test::readFile(dir.file("err"));
+    run.out.assign(out.begin(), out.end());
+    run.err.assign(err.begin(), err.end());
+    return run;
+}
+
+const std::string kModel = (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string();
+
+TEST(Cli, InfoPrintsATable)
+{
+    const CliRun r = runCli({"info", kModel});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("26 tensors"), std::string::npos);
+    EXPECT_NE(r.out.find("linear_77.w_0"), std::string::npos);
+    EXPECT_TRUE(r.err.empty());
+}
+
+TEST(Cli, InfoJsonFollowsTheSchema)
+{
+    const CliRun r = runCli({"info", kModel, "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["format"], "safetensors");
+    EXPECT_EQ(doc["parameters"], 233280);
+    EXPECT_EQ(doc["tensors"].size(), 26u);
+    for (const char* key : {"name", "shape", "dtype", "numel", "offset"})
+        EXPECT_TRUE(doc["tensors"][0].contains(key)) << key;
+}
+
+TEST(Cli, AnalyzeWritesJsonAndCsvReports)
+{
+    test::TempDir dir;
+    const auto csv = dir.file("r.csv").string();
+    const CliRun r = runCli({"analyze", kModel, "--dtype", "int4", "--granularity", "group:40",
+                          "--json", "-", "--csv", csv});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["quantscope_report"], 1);
+    EXPECT_EQ(doc["config"]["dtype"], "int4");
+    EXPECT_EQ(doc["config"]["granularity"], "group:40");
+    EXPECT_EQ(doc["layers"].size(), 26u);
+    const auto csvBytes = test::readFile(csv);
+    const std::string text(csvBytes.begin(), csvBytes.end());
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 27);
+}
+
+TEST(Cli, AnalyzeTableWithPresetListsSkippedTensors)
+{
+    const CliRun r = runCli({"analyze", kModel, "--preset", "gguf-q4_0"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("skipped:"), std::string::npos);
+    EXPECT_NE(r.out.find("not a multiple of the 32-element block of gguf-q4_0"), std::string::npos);
+    EXPECT_NE(r.out.find("summary:"), std::string::npos);
+}
+
+TEST(Cli, BadOptionExitsTwoWithOneLine)
+{
+    const CliRun r = runCli({"analyze", kModel, "--granularity", "group:0"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+    EXPECT_NE(r.err.find("--granularity"), std::string::npos);
+    EXPECT_EQ(runCli({"frobnicate"}).status, 2);
+    EXPECT_EQ(runCli({"analyze", kModel, "--dtype", "int8", "--preset", "mxfp4"}).status, 2);
+}
+
+TEST(Cli, BadFileExitsTwoNamingTheFile)
+{
+    test::TempDir dir;
+    const auto path = dir.file("broken.safetensors");
+    test::writeFile(path, std::vector<std::uint8_t>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{'});
+    const CliRun r = runCli({"analyze", path.string()});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+    EXPECT_NE(r.err.find(path.string()), std::string::npos);
+    const CliRun missing = runCli({"info", dir.file("nope.safetensors").string()});
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_NE(missing.err.find("cannot open"), std::string::npos);
+}
+
+} // namespace
+} // namespace qs
