@@ -115,3 +115,33 @@ TEST(Cli, BadFileExitsTwoNamingTheFile)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+nlohmann::json workedExample(const std::string& scheme)
+{
+    const std::string path = std::string(QS_TEST_DATA_DIR) + "/../../docs/examples/worked_example.npy";
+    const CliRun r = runCli({"analyze", path, "--granularity", "tensor", "--scheme", scheme, "--json", "-"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out)["layers"][0];
+}
+
+// The numbers docs/quantization.md works out by hand.
+TEST(Cli, WorkedExampleMatchesTheDocs)
+{
+    const auto symmetric = workedExample("symmetric");
+    EXPECT_EQ(symmetric["scale"].get<float>(), 10.0f / 127.0f);
+    EXPECT_EQ(symmetric["zero_point"], 0);
+    EXPECT_NEAR(symmetric["max_abs_err"].get<double>(), 0.0196850, 1e-7);
+    EXPECT_NEAR(symmetric["mse"].get<double>(), 9.035e-05, 1e-8);
+    EXPECT_NEAR(symmetric["sqnr_db"].get<double>(), 56.80, 0.005);
+    const auto asymmetric = workedExample("asymmetric");
+    EXPECT_EQ(asymmetric["scale"].get<float>(), 20.0f / 255.0f);
+    EXPECT_EQ(asymmetric["zero_point"], -1);
+    EXPECT_NEAR(asymmetric["max_abs_err"].get<double>(), 0.039216, 1e-6);
+    EXPECT_NEAR(asymmetric["sqnr_db"].get<double>(), 48.31, 0.005);
+}
+
+} // namespace
+} // namespace qs
