@@ -11,14 +11,6 @@ namespace qs {
 
 namespace {
 // nlohmann's messages can quote raw input; keep the one-line error printable.
-std::string printable(std::string_view text)
-{
-    std::string out;
-    for (char c : text)
-        out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    return out;
-}
-
 std::string withoutExceptionTag(const std::string& what)
 {
     // "[json.exception.parse_error.101] parse error at ...": keep what follows the tag.
@@ -26,6 +18,16 @@ std::string withoutExceptionTag(const std::string& what)
     return printable(close == std::string::npos ? what : what.substr(close + 2));
 }
 } // namespace
+
+std::string printable(std::string_view text, std::size_t limit)
+{
+    std::string out;
+    for (char c : text.substr(0, limit))
+        out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    if (text.size() > limit)
+        out += "...";
+    return out;
+}
 
 nlohmann::json parseStrictJson(std::span<const std::uint8_t> text, const std::string& file,
                                std::uint64_t base)
@@ -51,6 +53,9 @@ nlohmann::json parseStrictJson(std::span<const std::uint8_t> text, const std::st
     } catch (const nlohmann::json::parse_error& error) {
         const std::uint64_t at = error.byte > 0 ? error.byte - 1 : 0;
         throw InputError(file, base + at, "invalid JSON header: " + withoutExceptionTag(error.what()));
+    } catch (const nlohmann::json::exception& error) {
+        // e.g. a number too large for a double ("1e400"): also a malformed header.
+        throw InputError(file, base, "invalid JSON header: " + withoutExceptionTag(error.what()));
     }
     if (!duplicate.empty())
         throw InputError(file, findJsonKeyOffset(text, duplicate, base, 2),

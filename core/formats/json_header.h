@@ -7,11 +7,16 @@
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace qs {
 
 nlohmann::json parseStrictJson(std::span<const std::uint8_t> text, const std::string& file,
                                std::uint64_t base);
+
+// Text from a file made safe for a one-line message: control bytes and non-ASCII become
+// '?', and anything past `limit` characters is cut.
+std::string printable(std::string_view text, std::size_t limit = 120);
 
 // Absolute offset of the n-th (1-based) occurrence of `"key"` in `text`, for pointing at a
 // bad entry; `base` when it does not occur that often.

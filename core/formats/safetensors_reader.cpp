@@ -70,7 +70,7 @@ void SafetensorsFile::parse()
             for (const auto& [key, value] : entry.items())
                 if (!value.is_string())
                     reader.fail(findJsonKeyOffset(header, key, 8),
-                                "__metadata__ value of \"" + key + "\" is not a string");
+                                "__metadata__ value of \"" + printable(key) + "\" is not a string");
             metadata_ = entry;
             continue;
         }
@@ -81,14 +81,18 @@ void SafetensorsFile::parse()
     std::sort(tensors_.begin(), tensors_.end(), [](const TensorInfo& a, const TensorInfo& b) {
         return a.offset != b.offset ? a.offset < b.offset : a.name < b.name;
     });
-    for (std::size_t i = 1; i < tensors_.size(); ++i) {
-        const TensorInfo& previous = tensors_[i - 1];
-        const TensorInfo& current = tensors_[i];
-        if (current.nbytes > 0 && previous.nbytes > 0 &&
-            current.offset < previous.offset + previous.nbytes)
+    // Sorted by start, a tensor overlaps an earlier one exactly when it starts before the
+    // furthest end seen so far (empty tensors occupy nothing and are passed over).
+    const TensorInfo* furthest = nullptr;
+    for (const TensorInfo& current : tensors_) {
+        if (current.nbytes == 0)
+            continue;
+        if (furthest && current.offset < furthest->offset + furthest->nbytes)
             reader.fail(findJsonKeyOffset(header, current.name, 8),
-                        "data of \"" + current.name + "\" overlaps the data of \"" +
-                            previous.name + "\"");
+                        "data of \"" + printable(current.name) + "\" overlaps the data of \"" +
+                            printable(furthest->name) + "\"");
+        if (!furthest || current.offset + current.nbytes > furthest->offset + furthest->nbytes)
+            furthest = &current;
     }
 }
 
@@ -98,7 +102,7 @@ TensorInfo SafetensorsFile::parseEntry(const std::string& name, const nlohmann::
 {
     const std::uint64_t at = findJsonKeyOffset(header, name, 8);
     auto fail = [&](const std::string& problem) -> void {
-        throw InputError(path_, at, "tensor \"" + name + "\": " + problem);
+        throw InputError(path_, at, "tensor \"" + printable(name) + "\": " + problem);
     };
     if (!entry.is_object())
         fail("entry is not an object");
@@ -118,7 +122,7 @@ TensorInfo SafetensorsFile::parseEntry(const std::string& name, const nlohmann::
     const auto& dtypeName = dtypeField->get_ref<const std::string&>();
     const auto dtype = dtypeFromName(dtypeName);
     if (!dtype)
-        fail("unknown dtype \"" + dtypeName + "\"");
+        fail("unknown dtype \"" + printable(dtypeName) + "\"");
     info.dtype = *dtype;
     for (const auto& dim : *shapeField) {
         if (!dim.is_number_unsigned())
@@ -142,11 +146,10 @@ TensorInfo SafetensorsFile::parseEntry(const std::string& name, const nlohmann::
         fail("data_offsets end " + std::to_string(end) + " lies past the " +
              std::to_string(dataSize) + " data bytes of the file");
     std::uint64_t expected = 0;
-    if (__builtin_mul_overflow(info.numel, dtypeSize(info.dtype), &expected) ||
-        expected != end - begin)
+    const bool overflow = __builtin_mul_overflow(info.numel, dtypeSize(info.dtype), &expected);
+    if (overflow || expected != end - begin)
         fail("shape " + shapeToString(info.shape) + " of " + std::string(dtypeName) + " needs " +
-             (expected == 0 && info.numel != 0 ? std::string("too many")
-                                                : std::to_string(expected)) +
+             (overflow ? std::string("too many") : std::to_string(expected)) +
              " bytes but data_offsets span " + std::to_string(end - begin));
     info.offset = dataStart + begin;
     info.nbytes = end - begin;
@@ -193,12 +196,12 @@ void ShardedSafetensors::parse(const MappedFile& index)
     for (const auto& [tensor, shardName] : map->items()) {
         if (!shardName.is_string())
             throw InputError(path_, findJsonKeyOffset(index.bytes(), tensor, 0),
-                             "weight_map entry of \"" + tensor + "\" is not a file name");
+                             "weight_map entry of \"" + printable(tensor) + "\" is not a file name");
         const auto& name = shardName.get_ref<const std::string&>();
         // Shards live beside the index: a path component could reach any file.
         if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
             throw InputError(path_, findJsonKeyOffset(index.bytes(), tensor, 0),
-                             "shard name \"" + name + "\" is not a plain file name");
+                             "shard name \"" + printable(name) + "\" is not a plain file name");
         if (!shardByName.count(name)) {
             shardByName[name] = shards_.size();
             shards_.push_back(openSafetensors(MappedFile::open((folder / name).string())));
@@ -222,8 +225,8 @@ void ShardedSafetensors::parse(const MappedFile& index)
                                            [&](const TensorInfo& t) { return t.name == tensor; });
             if (!found)
                 throw InputError(path_, findJsonKeyOffset(index.bytes(), tensor, 0),
-                                 "tensor \"" + tensor + "\" is not in shard \"" +
-                                     shardName.get<std::string>() + "\"");
+                                 "tensor \"" + printable(tensor) + "\" is not in shard \"" +
+                                     printable(shardName.get<std::string>()) + "\"");
         }
     }
 }

@@ -24,7 +24,12 @@ ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFo
     ScaleZero result;
     if (scheme == Scheme::Symmetric) {
         const float amax = std::max(std::fabs(range.lo), std::fabs(range.hi));
-        const std::int32_t zero = format.isSigned ? 0 : (grid.qmax + 1) / 2;
+        // Unsigned grids centre zero. PyTorch puts it at 128 for the full 8-bit range and at
+        // (qmin + qmax) / 2 for any other (e.g. 7 for 0..15); the default convention keeps
+        // 2^(b-1), so that an unsigned grid mirrors the signed one of its width.
+        std::int32_t zero = 0;
+        if (!format.isSigned)
+            zero = pytorch && format.bits != 8 ? (grid.qmin + grid.qmax) / 2 : (grid.qmax + 1) / 2;
         const float divisor = pytorch ? static_cast<float>(grid.qmax - grid.qmin) / 2.0f
                                       : static_cast<float>(grid.qmax - zero);
         result.scale = amax / divisor;
