@@ -44,8 +44,13 @@ template <typename Work> void withFloatValues(const ModelFile& model, std::size_
         work(std::span<const float>(reinterpret_cast<const float*>(raw.data()), info.numel));
         return;
     }
-    const std::vector<float> decoded = decodeToFloat(info.dtype, raw);
-    work(std::span<const float>(decoded));
+    // One widening buffer per worker thread, reused across tensors: fresh pages for every
+    // tensor would cost more in page faults than the widening itself.
+    thread_local std::vector<float> decoded;
+    if (decoded.size() < info.numel)
+        decoded.resize(info.numel);
+    decodeToFloat(info.dtype, raw, 0, info.numel, decoded.data());
+    work(std::span<const float>(decoded.data(), info.numel));
 }
 } // namespace
 

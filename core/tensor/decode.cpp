@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "quant/float_format.h"
 
+#include <bit>
 #include <cstring>
 
 namespace qs {
@@ -16,6 +17,28 @@ void widen(const std::uint8_t* src, std::size_t count, float* out, Convert conve
         std::memcpy(&value, src + i * sizeof(Stored), sizeof(Stored));
         out[i] = convert(value);
     }
+}
+
+// Branch-light binary16 -> binary32 by moving exponent and fraction into place; inlined
+// into the loop so that widening fp16 weights costs about as much as copying them.
+inline float halfToFloat(std::uint16_t half)
+{
+    const std::uint32_t sign = static_cast<std::uint32_t>(half & 0x8000u) << 16;
+    const std::uint32_t magnitude = half & 0x7fffu;
+    std::uint32_t bits;
+    if (magnitude >= 0x7c00u) // Inf and NaN keep their payload
+        bits = sign | 0x7f800000u | ((magnitude & 0x3ffu) << 13);
+    else if (magnitude >= 0x0400u) // normal: rebias the exponent from 15 to 127
+        bits = sign | ((magnitude << 13) + ((127u - 15u) << 23));
+    else // subnormal or zero: fraction * 2^-24 is exact in float
+        return std::bit_cast<float>(sign | std::bit_cast<std::uint32_t>(
+                                               static_cast<float>(magnitude) * 0x1p-24f));
+    return std::bit_cast<float>(bits);
+}
+
+inline float bf16ToFloat(std::uint16_t bits)
+{
+    return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16);
 }
 } // namespace
 
@@ -34,10 +57,10 @@ void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t 
         widen<double>(src, count, out, [](double v) { return static_cast<float>(v); });
         break;
     case DType::F16:
-        widen<std::uint16_t>(src, count, out, halfBitsToFloat);
+        widen<std::uint16_t>(src, count, out, [](std::uint16_t h) { return halfToFloat(h); });
         break;
     case DType::BF16:
-        widen<std::uint16_t>(src, count, out, bf16BitsToFloat);
+        widen<std::uint16_t>(src, count, out, [](std::uint16_t b) { return bf16ToFloat(b); });
         break;
     case DType::F8_E4M3:
         widen<std::uint8_t>(src, count, out, fp8E4M3BitsToFloat);

@@ -2,6 +2,7 @@
 // stored narrow types.
 #include "quant/float_format.h"
 
+#include <bit>
 #include <cmath>
 #include <gtest/gtest.h>
 #include <limits>
@@ -98,6 +99,33 @@ TEST(FloatFormat, EveryFp8E4M3CodeRoundTripsThroughTheCast)
         if (std::isnan(value))
             continue;
         EXPECT_EQ(cast(value, kFp8E4M3), value) << "code " << bits;
+    }
+}
+
+} // namespace
+} // namespace qs
+
+#include "tensor/decode.h"
+
+namespace qs {
+namespace {
+
+// The inlined fp16 widening of stored tensors agrees with the reference decoder on every
+// one of the 65536 codes.
+TEST(Decode, EveryHalfCodeWidensExactly)
+{
+    std::vector<std::uint8_t> bytes(2 * 65536);
+    for (std::uint32_t code = 0; code < 65536; ++code) {
+        bytes[2 * code] = static_cast<std::uint8_t>(code);
+        bytes[2 * code + 1] = static_cast<std::uint8_t>(code >> 8);
+    }
+    const std::vector<float> widened = decodeToFloat(DType::F16, bytes);
+    for (std::uint32_t code = 0; code < 65536; ++code) {
+        const float expected = halfBitsToFloat(static_cast<std::uint16_t>(code));
+        if (std::isnan(expected))
+            EXPECT_TRUE(std::isnan(widened[code])) << code;
+        else
+            EXPECT_EQ(std::bit_cast<std::uint32_t>(widened[code]), std::bit_cast<std::uint32_t>(expected)) << code;
     }
 }
 

@@ -1,0 +1,288 @@
+// The window end to end on the real PP-OCRv4 SVTR neck: open, analyse off the GUI thread,
+// re-analyse on a settings change, bad files and bad settings, cancel and stale results.
+
+#include "analysis_runner.h"
+#include "common/error.h"
+#include "main_window.h"
+#include "tensor_table_model.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <atomic>
+#include <chrono>
+#include <gtest/gtest.h>
+#include <thread>
+
+namespace qs::ui {
+namespace {
+
+const QString kModelPath =
+    QStringLiteral(QS_SHARED_MODELS_DIR "/ppocrv4_rec_svtr_neck.safetensors");
+// Generous: the analysis takes milliseconds, but CI machines are shared.
+constexpr int kWaitMs = 20000;
+
+struct ReportedError {
+    QString title;
+    QString message;
+};
+
+class MainWindowTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        window_.setErrorReporter([this](const QString& title, const QString& message) {
+            errors_.push_back({title, message});
+        });
+    }
+
+    // Waits for the next analysisReady (or one already emitted into `spy`).
+    static bool waitFor(QSignalSpy& spy) { return !spy.isEmpty() || spy.wait(kWaitMs); }
+
+    bool openAndAnalyse(const QString& path = kModelPath)
+    {
+        QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+        return window_.openModel(path) && waitFor(ready);
+    }
+
+    QString proxyCell(int row, int column) const
+    {
+        return window_.proxyModel()->index(row, column).data().toString();
+    }
+
+    MainWindow window_;
+    std::vector<ReportedError> errors_;
+};
+
+// A stand-in for qs::analyzeModel that runs until it is cancelled through its Progress,
+// reporting as the core does, and records that it ran and that it stopped.
+struct StandInState {
+    std::atomic<bool> running{false};
+    std::atomic<bool> stopped{false};
+};
+
+AnalysisRunner::AnalyzeFunction untilCancelled(std::shared_ptr<StandInState> state)
+{
+    return [state](const ModelFile&, const QuantConfig&, const AnalyzeOptions& options) {
+        using namespace std::chrono_literals;
+        state->running = true;
+        for (std::uint64_t done = 0; done < 2000; ++done) { // at most ~20 s
+            if (!options.progress->report(done, 2000)) {
+                state->stopped = true;
+                throw CancelledError();
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        return ModelReport{};
+    };
+}
+
+// Processes events until `condition` holds or kWaitMs pass.
+template <typename Condition> bool waitUntil(Condition condition)
+{
+    for (int waited = 0; !condition() && waited < kWaitMs; waited += 10)
+        QTest::qWait(10);
+    return condition();
+}
+
+TEST_F(MainWindowTest, OpeningTheModelListsTensorsThenShowsTheirError)
+{
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    ASSERT_TRUE(window_.openModel(kModelPath));
+    // The tensor list comes from the header, before the analysis is done.
+    EXPECT_EQ(window_.proxyModel()->rowCount(), 26);
+    EXPECT_TRUE(window_.cancelButton()->isVisibleTo(&window_));
+    ASSERT_TRUE(waitFor(ready));
+
+    ASSERT_NE(window_.report(), nullptr);
+    EXPECT_EQ(window_.report()->layers.size(), 26u);
+    for (int row = 0; row < 26; ++row) {
+        bool isNumber = false;
+        proxyCell(row, TensorTableModel::SqnrColumn).toDouble(&isNumber);
+        const bool isInfinite =
+            proxyCell(row, TensorTableModel::SqnrColumn) == QStringLiteral("\u221E");
+        EXPECT_TRUE(isNumber || isInfinite) << "row " << row;
+    }
+    EXPECT_FALSE(window_.cancelButton()->isVisibleTo(&window_));
+    EXPECT_TRUE(window_.summaryLabel()->text().contains(QStringLiteral("26 of 26 tensors")));
+    EXPECT_TRUE(window_.summaryLabel()->text().contains(QStringLiteral("42.79 dB")))
+        << window_.summaryLabel()->text().toStdString();
+    EXPECT_TRUE(errors_.empty());
+
+    // Sorted by SQNR the worst tensor comes first; the filter narrows by name.
+    window_.tableView()->sortByColumn(TensorTableModel::SqnrColumn, Qt::AscendingOrder);
+    EXPECT_EQ(proxyCell(0, TensorTableModel::NameColumn), QStringLiteral("linear_81.w_0"));
+    window_.filterEdit()->setText(QStringLiteral("LAYER_NORM"));
+    EXPECT_EQ(window_.proxyModel()->rowCount(), 10);
+    window_.filterEdit()->clear();
+    window_.tableView()->sortByColumn(-1, Qt::AscendingOrder);
+
+    // For the eyes of whoever changes the window: how it looks with a model analysed.
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
+    EXPECT_TRUE(window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window.png")));
+}
+
+TEST_F(MainWindowTest, FewerBitsLowerTheModelSqnr)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    const double int8 = window_.report()->summary.metrics.sqnrDb;
+
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("int4"));
+    ASSERT_TRUE(waitFor(ready));
+    const double int4 = window_.report()->summary.metrics.sqnrDb;
+    EXPECT_EQ(window_.report()->config.format.bits, 4);
+    // About 6 dB a bit: four bits fewer cost well over 15 dB.
+    EXPECT_LT(int4, int8 - 15) << "int8 " << int8 << " dB, int4 " << int4 << " dB";
+    EXPECT_TRUE(window_.summaryLabel()->text().contains(QString::number(int4, 'f', 2)));
+}
+
+TEST_F(MainWindowTest, PresetFixesTheOtherSettings)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("mxfp4"));
+    EXPECT_FALSE(window_.granularityCombo()->isEnabled());
+    ASSERT_TRUE(waitFor(ready));
+    EXPECT_EQ(window_.report()->config.preset, Preset::Mxfp4);
+    // 360 is not a multiple of the 32-element block: the qkv bias is skipped, and says why.
+    EXPECT_FALSE(window_.report()->skipped.empty());
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("int8"));
+    EXPECT_TRUE(window_.granularityCombo()->isEnabled());
+}
+
+TEST_F(MainWindowTest, BrokenFileIsReportedAndTheWindowKeepsWorking)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QString broken = dir.filePath(QStringLiteral("broken.safetensors"));
+    QFile file(broken);
+    ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+    file.write("\x07\x00\x00\x00\x00\x00\x00\x00not json at all", 23);
+    file.close();
+
+    EXPECT_FALSE(window_.openModel(broken));
+    ASSERT_EQ(errors_.size(), 1u);
+    EXPECT_TRUE(errors_[0].message.contains(QStringLiteral("broken.safetensors")))
+        << errors_[0].message.toStdString();
+    // The model shown before stays, and the window still analyses.
+    EXPECT_EQ(window_.proxyModel()->rowCount(), 26);
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("int6"));
+    EXPECT_TRUE(waitFor(ready));
+
+    EXPECT_FALSE(window_.openModel(dir.filePath(QStringLiteral("missing.safetensors"))));
+    EXPECT_EQ(errors_.size(), 2u);
+}
+
+TEST_F(MainWindowTest, SettingsThatDoNotApplyAreDisabled)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    window_.schemeCombo()->setCurrentText(QStringLiteral("asymmetric"));
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    // Floating-point formats are symmetric: the scheme is disabled and not used.
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("fp8-e4m3"));
+    EXPECT_FALSE(window_.schemeCombo()->isEnabled());
+    EXPECT_TRUE(window_.calibrationCombo()->isEnabled());
+    ASSERT_TRUE(waitFor(ready));
+    EXPECT_EQ(window_.report()->config.scheme, Scheme::Symmetric);
+    // An unscaled cast has nothing to calibrate.
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("bf16"));
+    EXPECT_FALSE(window_.calibrationCombo()->isEnabled());
+    EXPECT_FALSE(window_.granularityCombo()->isEnabled());
+    EXPECT_TRUE(errors_.empty());
+}
+
+TEST_F(MainWindowTest, SettingsTheCoreRefusesAreReported)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    window_.schemeCombo()->setCurrentText(QStringLiteral("asymmetric"));
+    ASSERT_TRUE(waitFor(ready));
+    // Entropy calibration is symmetric only: refused before any analysis starts.
+    window_.calibrationCombo()->setCurrentText(QStringLiteral("kl"));
+    ASSERT_EQ(errors_.size(), 1u);
+    EXPECT_TRUE(errors_[0].message.contains(QStringLiteral("symmetric only")))
+        << errors_[0].message.toStdString();
+    EXPECT_EQ(window_.report(), nullptr);
+    EXPECT_FALSE(window_.analysisRunner()->isRunning());
+    // Back to a valid combination, the analysis runs again.
+    window_.calibrationCombo()->setCurrentText(QStringLiteral("mse"));
+    EXPECT_TRUE(waitFor(ready));
+}
+
+TEST_F(MainWindowTest, CancelStopsTheAnalysis)
+{
+    auto state = std::make_shared<StandInState>();
+    window_.analysisRunner()->setAnalyzeFunction(untilCancelled(state));
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    QSignalSpy cancelled(window_.analysisRunner(), &AnalysisRunner::analysisCancelled);
+    ASSERT_TRUE(window_.openModel(kModelPath));
+    // Cancel a worker that is running, not one still queued (which would never start).
+    ASSERT_TRUE(waitUntil([&] { return state->running.load(); }));
+
+    window_.cancelButton()->click();
+    EXPECT_EQ(cancelled.count(), 1);
+    EXPECT_FALSE(window_.cancelButton()->isVisibleTo(&window_));
+    EXPECT_TRUE(window_.summaryLabel()->text().contains(QStringLiteral("cancelled")));
+    EXPECT_TRUE(waitUntil([&] { return state->stopped.load(); }))
+        << "the worker did not see the cancellation";
+    QTest::qWait(100);
+    EXPECT_TRUE(ready.isEmpty());
+    EXPECT_TRUE(errors_.empty()); // cancelling is not an error
+
+    // The real analysis runs again afterwards.
+    window_.analysisRunner()->setAnalyzeFunction(&analyzeModel);
+    window_.reanalyze();
+    EXPECT_TRUE(waitFor(ready));
+}
+
+TEST_F(MainWindowTest, NewerRequestSupersedesTheRunningOne)
+{
+    // The first request ignores cancellation and answers late; only the second may arrive.
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    AnalysisRunner runner;
+    runner.setAnalyzeFunction(
+        [calls](const ModelFile& model, const QuantConfig& config, const AnalyzeOptions&) {
+            ModelReport report;
+            report.config = config;
+            if ((*calls)++ == 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            report.path = model.path();
+            return report;
+        });
+    std::shared_ptr<const ModelFile> model = openModel(kModelPath.toStdString());
+    QSignalSpy ready(&runner, &AnalysisRunner::analysisReady);
+    runner.start(model, QuantConfig{});
+    QuantConfig int4;
+    int4.format = parseNumberFormat("int4");
+    runner.start(model, int4);
+    ASSERT_TRUE(waitFor(ready));
+    QTest::qWait(500); // long enough for the first worker to have finished too
+    ASSERT_EQ(ready.count(), 1);
+    const auto report = ready.at(0).at(0).value<std::shared_ptr<const ModelReport>>();
+    EXPECT_EQ(report->config.format.bits, 4);
+}
+
+TEST(MainWindowLifetime, ClosingDuringAnAnalysisDropsItsResult)
+{
+    auto* window = new MainWindow;
+    window->setErrorReporter([](const QString&, const QString&) {});
+    ASSERT_TRUE(window->openModel(kModelPath));
+    delete window; // the worker may still be running: nothing may reach the window
+    QTest::qWait(200);
+}
+
+} // namespace
+} // namespace qs::ui

@@ -1,0 +1,14 @@
+// GoogleTest main for the UI tests: one QApplication for all of them, and the offscreen
+// platform unless the caller chose one (so the tests run headless, in CI and over ssh).
+
+#include <QApplication>
+#include <gtest/gtest.h>
+
+int main(int argc, char* argv[])
+{
+    if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    ::testing::InitGoogleTest(&argc, argv);
+    QApplication app(argc, argv);
+    return RUN_ALL_TESTS();
+}

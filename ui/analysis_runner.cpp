@@ -1,0 +1,121 @@
+#include "analysis_runner.h"
+
+#include "common/error.h"
+
+#include <QPromise>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace qs::ui {
+
+namespace {
+// The core's Progress seen through the worker's QPromise: progress goes to the future (and
+// from there to the watcher in the GUI thread), a cancelled future asks the core to stop.
+// The core calls report() from several threads, but serialised; QPromise is thread-safe.
+template <typename T> class PromiseProgress final : public Progress {
+public:
+    explicit PromiseProgress(QPromise<T>& promise)
+        : promise_(promise)
+    {
+    }
+
+    bool report(std::uint64_t done, std::uint64_t total) override
+    {
+        // In double: done * steps could overflow 64 bits on a (hypothetical) huge model.
+        const double fraction = total ? static_cast<double>(done) / static_cast<double>(total) : 1;
+        promise_.setProgressValue(static_cast<int>(fraction * AnalysisRunner::kProgressSteps));
+        return !promise_.isCanceled();
+    }
+
+private:
+    QPromise<T>& promise_;
+};
+} // namespace
+
+AnalysisRunner::AnalysisRunner(QObject* parent)
+    : QObject(parent)
+    , analyze_(&analyzeModel)
+{
+    connect(&watcher_, &QFutureWatcherBase::progressValueChanged, this, [this](int value) {
+        if (running_)
+            Q_EMIT progressChanged(value);
+    });
+    connect(&watcher_, &QFutureWatcherBase::finished, this, &AnalysisRunner::onFinished);
+}
+
+AnalysisRunner::~AnalysisRunner()
+{
+    // Not waited for: the worker owns what it uses and nothing of it can reach this object
+    // any more (the watcher detaches as it is destroyed). The core sees the cancellation
+    // only between tensors, which can take seconds (kl calibration), too long to freeze
+    // the closing window for.
+    future_.cancel();
+}
+
+void AnalysisRunner::setAnalyzeFunction(AnalyzeFunction function)
+{
+    analyze_ = std::move(function);
+}
+
+void AnalysisRunner::start(std::shared_ptr<const ModelFile> model, const QuantConfig& config)
+{
+    // The superseded worker stops at its next progress report; a queued one never starts.
+    future_.cancel();
+    running_ = true;
+    // The worker owns copies of everything it touches, so it may outlive this object.
+    future_ = QtConcurrent::run(
+        [analyze = analyze_, model = std::move(model), config](QPromise<Outcome>& promise) {
+            promise.setProgressRange(0, kProgressSteps);
+            PromiseProgress<Outcome> progress(promise);
+            Outcome outcome = run(analyze, *model, config, progress);
+            if (!promise.isCanceled())
+                promise.addResult(std::move(outcome));
+        });
+    watcher_.setFuture(future_);
+    Q_EMIT started();
+}
+
+void AnalysisRunner::cancel()
+{
+    if (!running_)
+        return;
+    future_.cancel();
+    running_ = false;
+    Q_EMIT analysisCancelled();
+}
+
+void AnalysisRunner::onFinished()
+{
+    // A finished event of a superseded future may still be queued when its successor is
+    // watched: only a finished, uncancelled current future with its result counts.
+    if (!running_ || !future_.isFinished() || future_.isCanceled() || future_.resultCount() == 0)
+        return;
+    running_ = false;
+    const Outcome outcome = future_.result();
+    if (outcome.report)
+        Q_EMIT analysisReady(outcome.report);
+    else
+        Q_EMIT analysisFailed(outcome.error);
+}
+
+AnalysisRunner::Outcome AnalysisRunner::run(const AnalyzeFunction& analyze, const ModelFile& model,
+                                            const QuantConfig& config, Progress& progress)
+{
+    AnalyzeOptions options;
+    options.progress = &progress;
+    Outcome outcome;
+    try {
+        outcome.report = std::make_shared<const ModelReport>(analyze(model, config, options));
+    } catch (const CancelledError&) {
+        outcome.error = tr("Analysis cancelled");
+    } catch (const InputError& error) {
+        outcome.error = QString::fromStdString(error.what());
+    } catch (const UsageError& error) {
+        outcome.error = QString::fromStdString(error.what());
+    } catch (const std::exception& error) {
+        // Not the user's fault: say so, but keep the window alive.
+        outcome.error = tr("Internal error: %1").arg(QString::fromStdString(error.what()));
+    }
+    return outcome;
+}
+
+} // namespace qs::ui

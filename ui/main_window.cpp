@@ -1,0 +1,335 @@
+#include "main_window.h"
+
+#include "analysis_runner.h"
+#include "common/error.h"
+#include "tensor_table_model.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <cmath>
+
+namespace qs::ui {
+
+namespace {
+// Marks the dtype combo's entries that are presets (they fix scheme, granularity and
+// calibration) rather than number formats.
+constexpr int kIsPresetRole = Qt::UserRole;
+
+std::string comboText(const QComboBox* combo)
+{
+    return combo->currentText().toStdString();
+}
+
+QComboBox* makeCombo(const QStringList& items, const QString& toolTip)
+{
+    auto* combo = new QComboBox;
+    combo->addItems(items);
+    combo->setToolTip(toolTip);
+    // The longest entry decides the width, so a change of setting never moves the others.
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    return combo;
+}
+
+QString decibels(double value)
+{
+    return std::isinf(value) ? QStringLiteral("\u221E") : QString::number(value, 'f', 2);
+}
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , model_(new TensorTableModel(this))
+    , proxy_(new QSortFilterProxyModel(this))
+    , runner_(new AnalysisRunner(this))
+{
+    setWindowTitle(tr("QuantScope"));
+
+    proxy_->setSourceModel(model_);
+    proxy_->setSortRole(TensorTableModel::SortRole);
+    proxy_->setFilterKeyColumn(TensorTableModel::NameColumn);
+    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+
+    table_ = new QTableView;
+    table_->setModel(proxy_);
+    table_->setAlternatingRowColors(true);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setWordWrap(false);
+    table_->verticalHeader()->hide();
+    // Compact rows: a table of numbers is read by scanning many of them at once.
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    // File order until the user clicks a header; a third click returns to it.
+    table_->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    table_->horizontalHeader()->setSortIndicatorClearable(true);
+    table_->setSortingEnabled(true);
+    setCentralWidget(table_);
+
+    createMenus();
+    addToolBar(Qt::TopToolBarArea, [this] {
+        auto* bar = new QToolBar(tr("Quantization"));
+        bar->setObjectName(QStringLiteral("settingsBar"));
+        bar->setMovable(false);
+        bar->addWidget(createSettingsBar());
+        return bar;
+    }());
+    createStatusBar();
+
+    connect(runner_, &AnalysisRunner::started, this, [this] { setBusy(true); });
+    connect(runner_, &AnalysisRunner::progressChanged, progress_, &QProgressBar::setValue);
+    connect(runner_, &AnalysisRunner::analysisReady, this, &MainWindow::onAnalysisReady);
+    connect(runner_, &AnalysisRunner::analysisFailed, this, [this](const QString& message) {
+        setBusy(false);
+        summary_->setText(tr("Analysis failed"));
+        reportError(tr("Analysis failed"), message);
+    });
+    connect(runner_, &AnalysisRunner::analysisCancelled, this, [this] {
+        setBusy(false);
+        summary_->setText(tr("Analysis cancelled"));
+    });
+
+    resize(1040, 640);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::setErrorReporter(ErrorReporter reporter)
+{
+    errorReporter_ = std::move(reporter);
+}
+
+const std::shared_ptr<const ModelReport>& MainWindow::report() const
+{
+    return model_->report();
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open\u2026"), this, &MainWindow::showOpenDialog);
+    open->setShortcut(QKeySequence::Open);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+}
+
+QWidget* MainWindow::createSettingsBar()
+{
+    dtype_ = new QComboBox;
+    dtype_->setToolTip(tr("Number format, or a block format preset"));
+    for (const char* name : {"int8", "int16", "int6", "int4", "int3", "int2"})
+        dtype_->addItem(QString::fromLatin1(name));
+    dtype_->insertSeparator(dtype_->count());
+    for (const char* name : {"fp16", "bf16", "fp8-e4m3", "fp8-e5m2", "fp4-e2m1"})
+        dtype_->addItem(QString::fromLatin1(name));
+    dtype_->insertSeparator(dtype_->count());
+    for (const char* name : {"gguf-q8_0", "gguf-q4_0", "mxfp4", "mxfp8-e4m3"})
+        dtype_->addItem(QString::fromLatin1(name), /*isPreset*/ true);
+    dtype_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+
+    scheme_ = makeCombo({QStringLiteral("symmetric"), QStringLiteral("asymmetric")},
+                        tr("Integer grid: symmetric (zero point 0) or asymmetric"));
+    granularity_ = makeCombo({QStringLiteral("tensor"), QStringLiteral("channel:0"),
+                              QStringLiteral("group:32"), QStringLiteral("group:128")},
+                             tr("How many elements share one scale"));
+    granularity_->setCurrentText(QStringLiteral("channel:0"));
+    calibration_ = makeCombo({QStringLiteral("minmax"), QStringLiteral("percentile:99.99"),
+                              QStringLiteral("mse"), QStringLiteral("kl")},
+                             tr("How the clipping range is chosen"));
+
+    filter_ = new QLineEdit;
+    filter_->setPlaceholderText(tr("Filter tensors"));
+    filter_->setClearButtonEnabled(true);
+    filter_->setMinimumWidth(180);
+    connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
+
+    auto* bar = new QWidget;
+    auto* layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(4, 2, 4, 2);
+    const auto addLabelled = [&](const QString& label, QWidget* widget) {
+        auto* text = new QLabel(label);
+        text->setBuddy(widget);
+        layout->addWidget(text);
+        layout->addWidget(widget);
+        layout->addSpacing(8);
+    };
+    addLabelled(tr("&Format"), dtype_);
+    addLabelled(tr("&Scheme"), scheme_);
+    addLabelled(tr("&Granularity"), granularity_);
+    addLabelled(tr("&Calibration"), calibration_);
+    layout->addStretch(1);
+    layout->addWidget(filter_);
+
+    // Connected last, so that filling the combos above does not start analyses.
+    for (QComboBox* combo : {dtype_, scheme_, granularity_, calibration_})
+        connect(combo, &QComboBox::currentIndexChanged, this, &MainWindow::reanalyze);
+    connect(dtype_, &QComboBox::currentIndexChanged, this, &MainWindow::updateApplicableControls);
+    return bar;
+}
+
+void MainWindow::createStatusBar()
+{
+    summary_ = new QLabel(tr("Open a model (File \u203A Open)"));
+    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    progress_ = new QProgressBar;
+    progress_->setRange(0, AnalysisRunner::kProgressSteps);
+    progress_->setMaximumWidth(200);
+    progress_->setTextVisible(false);
+    cancel_ = new QPushButton(tr("Cancel"));
+    cancel_->setToolTip(tr("Stop the running analysis"));
+    connect(cancel_, &QPushButton::clicked, runner_, &AnalysisRunner::cancel);
+    statusBar()->addWidget(summary_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(cancel_);
+    setBusy(false);
+}
+
+void MainWindow::updateApplicableControls()
+{
+    // A preset fixes scheme, granularity and calibration (see qs::applyPreset); a float
+    // format is symmetric; an unscaled cast (fp16, bf16) has no range to split or calibrate.
+    // Disabling what does not apply spares the user most combinations the core refuses.
+    const bool preset = dtype_->currentData(kIsPresetRole).toBool();
+    bool isFloat = false;
+    bool unscaled = false;
+    if (!preset) {
+        QuantConfig config;
+        config.format = parseNumberFormat(comboText(dtype_));
+        isFloat = config.format.kind == NumberFormat::Kind::Float;
+        unscaled = isFloat && config.effectiveFpMode() == FpMode::Unscaled;
+    }
+    scheme_->setEnabled(!preset && !isFloat);
+    granularity_->setEnabled(!preset && !unscaled);
+    calibration_->setEnabled(!preset && !unscaled);
+}
+
+void MainWindow::fitColumns()
+{
+    // Content width plus a gap, so that right-aligned numbers do not touch the next column.
+    table_->resizeColumnsToContents();
+    const int gap = table_->fontMetrics().averageCharWidth() * 2;
+    for (int column = 0; column < TensorTableModel::StatusColumn; ++column)
+        table_->setColumnWidth(column, table_->columnWidth(column) + gap);
+}
+
+void MainWindow::setBusy(bool busy)
+{
+    progress_->setValue(0);
+    progress_->setVisible(busy);
+    cancel_->setVisible(busy);
+}
+
+QuantConfig MainWindow::currentConfig() const
+{
+    QuantConfig config;
+    if (dtype_->currentData(kIsPresetRole).toBool())
+        return applyPreset(config, parsePreset(comboText(dtype_)));
+    // The values of disabled controls (see updateApplicableControls) are not used.
+    config.format = parseNumberFormat(comboText(dtype_));
+    const bool isFloat = config.format.kind == NumberFormat::Kind::Float;
+    if (!isFloat)
+        config.scheme = parseScheme(comboText(scheme_));
+    config.granularity = parseGranularity(comboText(granularity_));
+    if (!isFloat || config.effectiveFpMode() == FpMode::Scaled)
+        config.calibration = parseCalibration(comboText(calibration_));
+    validate(config);
+    return config;
+}
+
+void MainWindow::showOpenDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Model"), QFileInfo(windowFilePath()).absolutePath(),
+        tr("Model files (*.safetensors *.json *.npy *.npz);;All files (*)"));
+    if (!path.isEmpty())
+        openModel(path);
+}
+
+bool MainWindow::openModel(const QString& path)
+{
+    std::shared_ptr<const ModelFile> file;
+    try {
+        file = qs::openModel(QFile::encodeName(path).toStdString());
+    } catch (const InputError& error) {
+        reportError(tr("Cannot open model"), QString::fromStdString(error.what()));
+        return false;
+    } catch (const UsageError& error) {
+        reportError(tr("Cannot open model"), QString::fromStdString(error.what()));
+        return false;
+    } catch (const std::exception& error) {
+        reportError(tr("Cannot open model"),
+                    tr("Internal error: %1").arg(QString::fromStdString(error.what())));
+        return false;
+    }
+    modelFile_ = std::move(file);
+    model_->setTensors(modelFile_->tensors());
+    fitColumns();
+    setWindowFilePath(path);
+    setWindowTitle(tr("%1 \u2014 QuantScope").arg(QFileInfo(path).fileName()));
+    reanalyze();
+    return true;
+}
+
+void MainWindow::reanalyze()
+{
+    if (!modelFile_)
+        return;
+    QuantConfig config;
+    try {
+        config = currentConfig();
+    } catch (const UsageError& error) {
+        // The numbers shown belong to other settings: drop them rather than mislead.
+        runner_->cancel();
+        model_->setReport(nullptr);
+        summary_->setText(tr("These settings cannot be combined"));
+        reportError(tr("Invalid settings"), QString::fromStdString(error.what()));
+        return;
+    }
+    model_->setReport(nullptr);
+    summary_->setText(tr("Analysing %1 tensors\u2026").arg(modelFile_->tensors().size()));
+    runner_->start(modelFile_, config);
+}
+
+void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
+{
+    setBusy(false);
+    const ModelReport& r = *report;
+    model_->setReport(std::move(report));
+    fitColumns();
+    QString tensors = tr("%1 of %2 tensors analysed").arg(r.layers.size()).arg(r.tensorCount);
+    if (!r.skipped.empty())
+        tensors += tr(", %1 skipped").arg(r.skipped.size());
+    const auto parameters = static_cast<qulonglong>(r.summary.parameters);
+    QStringList parts{tensors, tr("%1 parameters").arg(QLocale().toString(parameters))};
+    if (!r.layers.empty())
+        parts << tr("model SQNR %1 dB, cosine %2")
+                     .arg(decibels(r.summary.metrics.sqnrDb))
+                     .arg(r.summary.metrics.cosine, 0, 'f', 6);
+    summary_->setText(parts.join(QStringLiteral("  \u00B7  ")));
+}
+
+void MainWindow::reportError(const QString& title, const QString& message)
+{
+    if (errorReporter_)
+        errorReporter_(title, message);
+    else
+        QMessageBox::warning(this, title, message);
+}
+
+} // namespace qs::ui

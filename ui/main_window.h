@@ -1,0 +1,90 @@
+#pragma once
+// The first, plain window: open a model, pick a quantization, read the error per tensor.
+
+#include "analysis/model_analyzer.h"
+
+#include <QMainWindow>
+#include <functional>
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace qs::ui {
+
+class AnalysisRunner;
+class TensorTableModel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    // Shows a problem to the user. The default is a modal QMessageBox::warning; tests install
+    // one that records the message, since a dialog would block them.
+    using ErrorReporter = std::function<void(const QString& title, const QString& message)>;
+
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void setErrorReporter(ErrorReporter reporter);
+
+    // Opens `path` and starts analysing it. On bad input reports the error and keeps the
+    // model shown before, returning false.
+    bool openModel(const QString& path);
+
+    // The parts tests drive and read.
+    AnalysisRunner* analysisRunner() const { return runner_; }
+    TensorTableModel* tensorModel() const { return model_; }
+    QSortFilterProxyModel* proxyModel() const { return proxy_; }
+    QTableView* tableView() const { return table_; }
+    QComboBox* dtypeCombo() const { return dtype_; }
+    QComboBox* schemeCombo() const { return scheme_; }
+    QComboBox* granularityCombo() const { return granularity_; }
+    QComboBox* calibrationCombo() const { return calibration_; }
+    QLineEdit* filterEdit() const { return filter_; }
+    QPushButton* cancelButton() const { return cancel_; }
+    QLabel* summaryLabel() const { return summary_; }
+    const std::shared_ptr<const ModelReport>& report() const;
+
+    // The configuration the settings bar shows; throws UsageError for a combination the
+    // core refuses.
+    QuantConfig currentConfig() const;
+
+public Q_SLOTS:
+    void showOpenDialog();
+    // Re-runs the analysis of the open model under the current settings.
+    void reanalyze();
+
+private:
+    void createMenus();
+    QWidget* createSettingsBar();
+    void createStatusBar();
+    void updateApplicableControls();
+    void fitColumns();
+    void setBusy(bool busy);
+    void onAnalysisReady(std::shared_ptr<const ModelReport> report);
+    void reportError(const QString& title, const QString& message);
+
+    ErrorReporter errorReporter_;
+    std::shared_ptr<const ModelFile> modelFile_;
+
+    TensorTableModel* model_ = nullptr;
+    QSortFilterProxyModel* proxy_ = nullptr;
+    AnalysisRunner* runner_ = nullptr;
+    QTableView* table_ = nullptr;
+    QLineEdit* filter_ = nullptr;
+    QComboBox* dtype_ = nullptr;
+    QComboBox* scheme_ = nullptr;
+    QComboBox* granularity_ = nullptr;
+    QComboBox* calibration_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QPushButton* cancel_ = nullptr;
+    QLabel* summary_ = nullptr;
+};
+
+} // namespace qs::ui
