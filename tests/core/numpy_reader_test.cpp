@@ -19,6 +19,8 @@
 namespace qs {
 namespace {
 
+using test::valuesOf;
+
 std::string fixture(const std::string& name)
 {
     return (test::testDataDir() / "numpy" / name).string();
@@ -35,15 +37,6 @@ template <typename T> std::vector<std::uint8_t> bytesOf(const std::vector<T>& va
     if (!bytes.empty())
         std::memcpy(bytes.data(), values.data(), bytes.size());
     return bytes;
-}
-
-template <typename T> std::vector<T> valuesOf(const TensorBytes& tensor)
-{
-    const auto bytes = tensor.bytes();
-    std::vector<T> values(bytes.size() / sizeof(T));
-    if (!values.empty())
-        std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
-    return values;
 }
 
 std::vector<std::uint8_t> toVector(std::span<const std::uint8_t> bytes)

@@ -23,6 +23,8 @@
 namespace qs {
 namespace {
 
+using test::valuesOf;
+
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 std::string fixture(const std::string& name)
@@ -48,15 +50,6 @@ bool contains(const std::string& text, const std::string& part)
 std::vector<std::uint8_t> toVector(std::span<const std::uint8_t> bytes)
 {
     return {bytes.begin(), bytes.end()};
-}
-
-template <typename T> std::vector<T> valuesOf(const TensorBytes& tensor)
-{
-    const auto bytes = tensor.bytes();
-    std::vector<T> values(bytes.size() / sizeof(T));
-    if (!values.empty())
-        std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
-    return values;
 }
 
 // Position of the `occurrence`-th `text` in a file: where a broken entry's key sits.
