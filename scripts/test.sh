@@ -14,4 +14,4 @@ QT_QPA_PLATFORM=offscreen ctest --preset dev --timeout 600
 cmake --preset asan
 cmake --build --preset asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --preset asan --timeout 900
+    ctest --preset asan -j2 --timeout 900
