@@ -10,15 +10,6 @@
 
 namespace qs {
 
-std::vector<float> loadAsFloat(const ModelFile& model, std::size_t index)
-{
-    const TensorInfo& info = model.tensors().at(index);
-    const TensorBytes bytes = model.read(index);
-    if (bytes.bytes().size() != info.nbytes)
-        throw InputError(info.file, info.offset, "tensor \"" + info.name + "\": data size mismatch");
-    return decodeToFloat(info.dtype, bytes.bytes());
-}
-
 namespace {
 std::optional<std::string> skipReason(const TensorInfo& info, const QuantConfig& config)
 {

@@ -59,9 +59,6 @@ struct AnalyzeOptions {
     Progress* progress = nullptr;           // reported per tensor, in elements
 };
 
-// The float32 values of one tensor, decoded from whatever the file stores.
-std::vector<float> loadAsFloat(const ModelFile& model, std::size_t index);
-
 // Quantizes one loaded tensor and measures it.
 LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
                           const QuantConfig& config);
