@@ -63,18 +63,22 @@ std::string syntheticModel(DType dtype, int tensors, std::int64_t rows, std::int
     writeHeader(out, text);
     std::mt19937 rng(1234);
     std::normal_distribution<float> dist(0.0f, 0.02f);
-    std::vector<char> row(static_cast<std::size_t>(cols) * dtypeSize(dtype));
-    for (std::int64_t r = 0; r < tensors * rows; ++r) {
-        for (std::int64_t c = 0; c < cols; ++c) {
+    // One write per tensor: the page cache then holds the file in large folios, as it does
+    // for a model written or copied by ordinary tools. Row-sized writes leave small folios
+    // that make every later mapping of the file about 1.5x slower to fault in.
+    const auto elements = static_cast<std::size_t>(rows * cols);
+    std::vector<char> tensor(elements * dtypeSize(dtype));
+    for (int t = 0; t < tensors; ++t) {
+        for (std::size_t i = 0; i < elements; ++i) {
             const float v = dist(rng);
-            if (dtype == DType::F32)
-                std::memcpy(row.data() + c * 4, &v, 4);
-            else {
+            if (dtype == DType::F32) {
+                std::memcpy(tensor.data() + i * 4, &v, 4);
+            } else {
                 const std::uint16_t h = toHalfBits(v, dtype);
-                std::memcpy(row.data() + c * 2, &h, 2);
+                std::memcpy(tensor.data() + i * 2, &h, 2);
             }
         }
-        out.write(row.data(), static_cast<std::streamsize>(row.size()));
+        out.write(tensor.data(), static_cast<std::streamsize>(tensor.size()));
     }
     return path.string();
 }
