@@ -4,6 +4,7 @@
 #include "tensor/decode.h"
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -46,9 +47,11 @@ template <typename Work> void withFloatValues(const ModelFile& model, std::size_
 } // namespace
 
 LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
-                          const QuantConfig& config)
+                          const QuantConfig& config, const std::function<bool(std::uint64_t)>& progress)
 {
-    const TensorQuantization q = quantizeTensor(values, info.shape, config);
+    QuantizeRequest request;
+    request.progress = progress;
+    const TensorQuantization q = quantizeTensor(values, info.shape, config, request);
     LayerReport layer;
     layer.name = info.name;
     layer.shape = info.shape;
@@ -101,26 +104,24 @@ ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
         totalElements += info.numel;
     }
 
-    std::vector<LayerReport> layers(selected.size());
+    // Progress counts elements as their blocks finish, so a single large tensor reports (and
+    // can be cancelled) while it is being worked on.
     std::atomic<std::uint64_t> done{0};
-    std::atomic<bool> cancelled{false};
     std::mutex progressMutex;
+    std::function<bool(std::uint64_t)> progress;
+    if (options.progress)
+        progress = [&](std::uint64_t finished) {
+            const std::uint64_t total = done += finished;
+            std::lock_guard lock(progressMutex);
+            return options.progress->report(total, totalElements);
+        };
+    std::vector<LayerReport> layers(selected.size());
     tbb::parallel_for(std::size_t{0}, selected.size(), [&](std::size_t k) {
-        if (cancelled.load())
-            return;
         const TensorInfo& info = tensors[selected[k]];
         withFloatValues(model, selected[k], [&](std::span<const float> values) {
-            layers[k] = analyzeTensor(info, values, config);
+            layers[k] = analyzeTensor(info, values, config, progress);
         });
-        const std::uint64_t finished = done += info.numel;
-        if (options.progress) {
-            std::lock_guard lock(progressMutex);
-            if (!options.progress->report(finished, totalElements))
-                cancelled = true;
-        }
     });
-    if (cancelled)
-        throw CancelledError();
     report.layers = std::move(layers);
 
     ErrorSums total;

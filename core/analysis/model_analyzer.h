@@ -9,6 +9,7 @@
 #include "quant/quant_config.h"
 #include "quant/tensor_quantizer.h"
 
+#include <functional>
 #include <optional>
 #include <regex>
 #include <string>
@@ -56,12 +57,13 @@ struct ModelReport {
 struct AnalyzeOptions {
     std::optional<std::regex> tensorFilter; // analyse only names it matches (search)
     int threads = 0;                        // 0: all cores
-    Progress* progress = nullptr;           // reported per tensor, in elements
+    Progress* progress = nullptr;           // elements done as blocks finish; false cancels
 };
 
-// Quantizes one loaded tensor and measures it.
+// Quantizes one loaded tensor and measures it. `progress` as in QuantizeRequest.
 LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
-                          const QuantConfig& config);
+                          const QuantConfig& config,
+                          const std::function<bool(std::uint64_t)>& progress = {});
 
 ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
                          const AnalyzeOptions& options = {});

@@ -1,5 +1,7 @@
 #include "quant/calibration.h"
 
+#include "quant/kl_calibration.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -7,7 +9,6 @@ namespace qs {
 
 namespace {
 constexpr int kMseGridPoints = 1000;
-constexpr int kKlHistogramBins = 2048;
 } // namespace
 
 float percentileLinear(std::vector<float>& values, double percent)
@@ -28,83 +29,6 @@ float percentileLinear(std::vector<float>& values, double percent)
     const double value = fraction >= 0.5 ? upper - difference * (1.0 - fraction)
                                          : lower + difference * fraction;
     return static_cast<float>(value);
-}
-
-float klThreshold(std::span<const float> block, float absMax, int quantBins)
-{
-    if (absMax <= 0.0f)
-        return 0.0f;
-    std::vector<double> histogram(kKlHistogramBins, 0.0);
-    const double binWidth = static_cast<double>(absMax) / kKlHistogramBins;
-    for (float value : block) {
-        if (!std::isfinite(value))
-            continue;
-        auto bin = static_cast<std::size_t>(std::fabs(static_cast<double>(value)) / binWidth);
-        histogram[std::min<std::size_t>(bin, kKlHistogramBins - 1)] += 1.0;
-    }
-
-    // Adds a small mass to empty bins (taken from the others) so that KL stays finite;
-    // false when the distribution is empty.
-    auto smooth = [](std::vector<double>& p) {
-        constexpr double epsilon = 1e-4;
-        const auto zeros = static_cast<double>(std::count(p.begin(), p.end(), 0.0));
-        const double nonzeros = static_cast<double>(p.size()) - zeros;
-        if (nonzeros == 0)
-            return false;
-        const double taken = epsilon * zeros / nonzeros;
-        for (double& v : p)
-            v += v == 0.0 ? epsilon : -taken;
-        return true;
-    };
-
-    double bestDivergence = INFINITY;
-    int bestBins = kKlHistogramBins;
-    std::vector<double> reference, expanded;
-    for (int bins = quantBins; bins <= kKlHistogramBins; ++bins) {
-        reference.assign(histogram.begin(), histogram.begin() + bins);
-        double outliers = 0;
-        for (int i = bins; i < kKlHistogramBins; ++i)
-            outliers += histogram[i];
-        reference.back() += outliers;
-
-        // Merge the first `bins` bins into quantBins levels, then spread each level back
-        // evenly over the bins that were nonzero.
-        expanded.assign(bins, 0.0);
-        const int merged = bins / quantBins;
-        for (int level = 0; level < quantBins; ++level) {
-            const int start = level * merged;
-            const int stop = level == quantBins - 1 ? bins : start + merged;
-            double mass = 0;
-            int nonzero = 0;
-            for (int i = start; i < stop; ++i) {
-                mass += histogram[i];
-                nonzero += histogram[i] != 0.0;
-            }
-            if (nonzero > 0)
-                for (int i = start; i < stop; ++i)
-                    if (histogram[i] != 0.0)
-                        expanded[i] = mass / nonzero;
-        }
-        if (!smooth(reference) || !smooth(expanded))
-            continue;
-        double sumP = 0, sumQ = 0;
-        for (int i = 0; i < bins; ++i) {
-            sumP += reference[i];
-            sumQ += expanded[i];
-        }
-        double divergence = 0;
-        for (int i = 0; i < bins; ++i) {
-            const double p = reference[i] / sumP;
-            const double q = expanded[i] / sumQ;
-            if (p > 0)
-                divergence += p * std::log(p / q);
-        }
-        if (divergence < bestDivergence) {
-            bestDivergence = divergence;
-            bestBins = bins;
-        }
-    }
-    return static_cast<float>((bestBins + 0.5) * binWidth);
 }
 
 ClipRange mseSearch(const RangeStats& stats, Scheme scheme, const ClipErrorFn& clipError)

@@ -25,9 +25,6 @@ ClipRange calibrateBlock(std::span<const float> block, const RangeStats& stats,
 // Reorders `values`.
 float percentileLinear(std::vector<float>& values, double percent);
 
-// The entropy (KL) threshold on |x| for `quantBins` levels, from a 2048-bin histogram.
-float klThreshold(std::span<const float> block, float absMax, int quantBins);
-
 // The clip in {k/1000 · amax : k = 1..1000} with the smallest error (symmetric), or the
 // best [lo·a, hi·b] found by alternating scans of both ends (asymmetric).
 ClipRange mseSearch(const RangeStats& stats, Scheme scheme, const ClipErrorFn& clipError);

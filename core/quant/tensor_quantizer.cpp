@@ -15,11 +15,33 @@ namespace {
 // overhead, small enough to stay in L2 while a block is read twice (range, then codes).
 constexpr std::size_t kChunkElements = 1 << 16;
 
-void checkCancel(const std::atomic<bool>* cancel)
-{
-    if (cancel && cancel->load(std::memory_order_relaxed))
-        throw CancelledError();
-}
+// Relays progress to the caller's callback and turns its "stop" into CancelledError,
+// which tbb::parallel_for carries back to the caller's thread.
+class ProgressRelay {
+public:
+    explicit ProgressRelay(const std::function<bool(std::uint64_t)>& callback)
+        : callback_(callback)
+    {
+    }
+    // Check-ins without finished elements come from inner loops (every chunk of every
+    // calibration candidate): only one in 64 reaches the callback.
+    void finished(std::uint64_t elements) const
+    {
+        if (stopped_.load(std::memory_order_relaxed))
+            throw CancelledError();
+        if (!callback_ || (elements == 0 && (checkIns_.fetch_add(1, std::memory_order_relaxed) & 63) != 0))
+            return;
+        if (!callback_(elements)) {
+            stopped_ = true;
+            throw CancelledError();
+        }
+    }
+
+private:
+    const std::function<bool(std::uint64_t)>& callback_;
+    mutable std::atomic<bool> stopped_{false};
+    mutable std::atomic<std::uint64_t> checkIns_{0};
+};
 
 struct Partial {
     ErrorSums sums;
@@ -34,12 +56,12 @@ struct Partial {
 // Runs `work(begin, end, partial)` over [0, n) in fixed chunks, in parallel when asked,
 // and merges the partial sums in chunk order so that the total is reproducible.
 template <typename Work>
-Partial chunked(std::size_t n, bool parallel, const std::atomic<bool>* cancel, Work&& work)
+Partial chunked(std::size_t n, bool parallel, const ProgressRelay& relay, Work&& work)
 {
     const std::size_t chunks = std::max<std::size_t>(1, (n + kChunkElements - 1) / kChunkElements);
     std::vector<Partial> partials(chunks);
     auto runChunk = [&](std::size_t c) {
-        checkCancel(cancel);
+        relay.finished(0);
         const std::size_t begin = c * kChunkElements;
         work(begin, std::min(n, begin + kChunkElements), partials[c]);
     };
@@ -57,9 +79,9 @@ Partial chunked(std::size_t n, bool parallel, const std::atomic<bool>* cancel, W
 // Quantizes one block, holding the constants the configuration implies.
 class BlockQuantizer {
 public:
-    BlockQuantizer(const QuantConfig& config, const std::atomic<bool>* cancel)
+    BlockQuantizer(const QuantConfig& config, const ProgressRelay& relay)
         : config_(config)
-        , cancel_(cancel)
+        , relay_(relay)
         , isFloat_(config.format.kind == NumberFormat::Kind::Float)
     {
         if (!isFloat_)
@@ -99,7 +121,7 @@ private:
     Partial quantizeInt(std::span<const float> block, const IntQuantParams& params, float* out,
                         bool parallel) const
     {
-        return chunked(block.size(), parallel, cancel_, [&](std::size_t b, std::size_t e, Partial& p) {
+        return chunked(block.size(), parallel, relay_, [&](std::size_t b, std::size_t e, Partial& p) {
             quantizeIntBlock(block.data() + b, e - b, params, p.sums, out ? out + b : nullptr);
         });
     }
@@ -107,7 +129,7 @@ private:
     Partial quantizeFloat(std::span<const float> block, float scale, float* out, bool parallel) const
     {
         const FloatFormat& format = *config_.format.floatFormat;
-        return chunked(block.size(), parallel, cancel_, [&](std::size_t b, std::size_t e, Partial& p) {
+        return chunked(block.size(), parallel, relay_, [&](std::size_t b, std::size_t e, Partial& p) {
             quantizeFloatBlock(block.data() + b, e - b, format, scale, p.sums, p.casts,
                                out ? out + b : nullptr);
         });
@@ -174,7 +196,7 @@ private:
     }
 
     const QuantConfig& config_;
-    const std::atomic<bool>* cancel_;
+    const ProgressRelay& relay_;
     bool isFloat_;
     IntGrid grid_;
 };
@@ -252,7 +274,8 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
     if (values.size() != numel || (!request.dequantized.empty() && request.dequantized.size() != numel))
         throw Error("quantizeTensor: buffer sizes do not match the shape");
 
-    const BlockQuantizer quantizer(config, request.cancel);
+    const ProgressRelay relay(request.progress);
+    const BlockQuantizer quantizer(config, relay);
     float* out = request.dequantized.empty() ? nullptr : request.dequantized.data();
     const bool unscaledFloat = config.format.kind == NumberFormat::Kind::Float &&
                                config.preset == Preset::None &&
@@ -279,7 +302,7 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
         records.resize(channels);
         std::vector<Partial> partials(channels);
         tbb::parallel_for(std::uint64_t{0}, channels, [&](std::uint64_t c) {
-            checkCancel(request.cancel);
+            relay.finished(0);
             std::vector<float> gathered(outer * inner), restored(out ? outer * inner : 0), scratch;
             for (std::uint64_t o = 0; o < outer; ++o)
                 std::copy_n(values.data() + (o * channels + c) * inner, inner,
@@ -289,6 +312,7 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
             if (out)
                 for (std::uint64_t o = 0; o < outer; ++o)
                     std::copy_n(restored.data() + o * inner, inner, out + (o * channels + c) * inner);
+            relay.finished(outer * inner);
         });
         for (const Partial& p : partials)
             total.merge(p);
@@ -313,10 +337,10 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
             // Few large blocks: one at a time, each spread over the threads.
             std::vector<float> scratch;
             for (std::uint64_t b = 0; b < blocks; ++b) {
-                checkCancel(request.cancel);
                 const auto [begin, length] = layout.block(b);
                 total.merge(quantizer.run(values.subspan(begin, length), out ? out + begin : nullptr,
                                           records[b], scratch, true));
+                relay.finished(length);
             }
         } else {
             // Many blocks: chunks of whole blocks, each chunk a task.
@@ -324,15 +348,18 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
             const std::uint64_t chunks = (blocks + perChunk - 1) / perChunk;
             std::vector<Partial> partials(chunks);
             tbb::parallel_for(std::uint64_t{0}, chunks, [&](std::uint64_t chunk) {
-                checkCancel(request.cancel);
+                relay.finished(0);
                 std::vector<float> scratch;
                 const std::uint64_t last = std::min(blocks, (chunk + 1) * perChunk);
+                std::uint64_t elements = 0;
                 for (std::uint64_t b = chunk * perChunk; b < last; ++b) {
                     const auto [begin, length] = layout.block(b);
                     partials[chunk].merge(quantizer.run(values.subspan(begin, length),
                                                         out ? out + begin : nullptr, records[b],
                                                         scratch, false));
+                    elements += length;
                 }
+                relay.finished(elements);
             });
             for (const Partial& p : partials)
                 total.merge(p);

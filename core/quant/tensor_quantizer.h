@@ -10,7 +10,7 @@
 #include "quant/scale.h"
 #include "tensor/tensor.h"
 
-#include <atomic>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,8 +36,11 @@ struct TensorQuantization {
 
 struct QuantizeRequest {
     bool keepBlockRecords = false;
-    std::span<float> dequantized;            // x̂ for every element when not empty
-    const std::atomic<bool>* cancel = nullptr; // checked between chunks of work
+    std::span<float> dequantized; // x̂ for every element when not empty
+    // Called from worker threads between chunks of work with the number of elements whose
+    // blocks were just finished (0 when it only checks in, e.g. during a calibration
+    // search). Returning false cancels: quantizeTensor then throws CancelledError.
+    std::function<bool(std::uint64_t finishedElements)> progress;
 };
 
 // Why `config` does not fit a tensor of this shape (a channel axis beyond its rank, a row

@@ -1,5 +1,6 @@
 // Spec §2: percentile, MSE and entropy calibration.
 #include "quant/calibration.h"
+#include "quant/kl_calibration.h"
 #include "quant/scale.h"
 #include "support/quant_fixtures.h"
 
@@ -94,6 +95,27 @@ TEST(Calibration, PercentileSymmetricUsesMagnitudes)
                                           Scheme::Asymmetric, 128, nullptr, scratch);
     EXPECT_FLOAT_EQ(asym.hi, 8.1f);  // x sorted: -10, 1..9
     EXPECT_FLOAT_EQ(asym.lo, -0.1f); // 10th percentile: 0.9 of the way from -10 to 1
+}
+
+// The sparse evaluation and the plain loop over every bin choose the same threshold, on
+// blocks from a single value to tens of thousands, with and without outliers.
+TEST(KlCalibration, SparseSearchMatchesThePlainLoop)
+{
+    for (std::size_t n : {1u, 2u, 7u, 33u, 120u, 1000u, 20000u}) {
+        for (unsigned seed = 1; seed <= 3; ++seed) {
+            auto block = test::gaussian(n, seed);
+            if (n > 10 && seed == 2)
+                block[n / 2] = 30.0f;
+            if (seed == 3)
+                for (float& v : block)
+                    v = std::round(v * 4) / 4; // few distinct values
+            const float amax = rangeOfRef(block.data(), block.size()).absMax();
+            for (int levels : {8, 128}) {
+                EXPECT_EQ(klThreshold(block, amax, levels), klThresholdRef(block, amax, levels))
+                    << "n=" << n << " seed=" << seed << " levels=" << levels;
+            }
+        }
+    }
 }
 
 } // namespace

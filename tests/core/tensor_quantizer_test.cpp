@@ -190,13 +190,33 @@ TEST(TensorQuantizer, ReportsWhyAConfigDoesNotFit)
                  UsageError);
 }
 
-TEST(TensorQuantizer, CancelFlagStopsTheWork)
+TEST(TensorQuantizer, ProgressCountsEveryElementOnce)
 {
-    const auto values = gaussian(1 << 18, 8);
-    std::atomic<bool> cancel{true};
+    const auto values = gaussian(64 * 5000, 8);
+    for (const char* granularity : {"tensor", "channel:0", "channel:1", "group:128"}) {
+        std::atomic<std::uint64_t> finished{0};
+        QuantizeRequest request;
+        request.progress = [&](std::uint64_t n) {
+            finished += n;
+            return true;
+        };
+        quantizeTensor(values, {64, 5000}, makeConfig("int8", "symmetric", granularity), request);
+        EXPECT_EQ(finished.load(), values.size()) << granularity;
+    }
+}
+
+TEST(TensorQuantizer, ProgressCanCancelInsideOneLargeBlock)
+{
+    const auto values = gaussian(1 << 20, 9);
+    std::atomic<int> calls{0};
     QuantizeRequest request;
-    request.cancel = &cancel;
-    EXPECT_THROW(quantizeTensor(values, {1 << 18}, makeConfig(), request), CancelledError);
+    // Stop at the first check-in: the MSE search over a single block would otherwise
+    // quantize the tensor a thousand times before anything finished.
+    request.progress = [&](std::uint64_t) { return ++calls < 1; };
+    EXPECT_THROW(quantizeTensor(values, {1 << 20}, makeConfig("int8", "symmetric", "tensor", "mse"),
+                                request),
+                 CancelledError);
+    EXPECT_LT(calls.load(), 4); // a worker already past its check-in may still call once
 }
 
 } // namespace
