@@ -45,9 +45,8 @@ AnalysisRunner::AnalysisRunner(QObject* parent)
 AnalysisRunner::~AnalysisRunner()
 {
     // Not waited for: the worker owns what it uses and nothing of it can reach this object
-    // any more (the watcher detaches as it is destroyed). The core sees the cancellation
-    // only between tensors, which can take seconds (kl calibration), too long to freeze
-    // the closing window for.
+    // any more (the watcher detaches as it is destroyed). The core notices the cancellation
+    // at its next progress check-in, between chunks of blocks: soon, but not at once.
     future_.cancel();
 }
 

@@ -281,24 +281,27 @@ private:
     z_stream stream_{};
 };
 
-void inflateEntry(std::span<const std::uint8_t> compressed, const ZipEntry& entry,
-                  const std::string& file, std::vector<std::uint8_t>& buffer)
+// Inflates the entry's stream until `out` is full; a stream that ends sooner is an error.
+// With `toEnd` (the whole entry) the stream must also end right there; without it (a
+// prefix) the rest of the stream is never inflated.
+void inflateInto(std::span<const std::uint8_t> compressed, const ZipEntry& entry,
+                 const std::string& file, std::span<std::uint8_t> out, bool toEnd)
 {
-    checkDeclaredSizes(entry, entry.localHeaderOffset, file);
-    buffer.resize(entry.uncompressedSize);
     InflateStream inflater;
     z_stream* stream = inflater.get();
     std::uint64_t consumed = 0;
     std::uint64_t produced = 0;
-    // Once the buffer is full, output goes here: any byte landing in it is one too many.
+    // Once `out` is full, output goes here: any byte landing in it is one too many.
     std::uint8_t overflow = 0;
     for (;;) {
+        const bool full = produced == out.size();
+        if (full && !toEnd)
+            break;
         const auto inChunk = std::min(compressed.size() - consumed, kZlibChunk);
-        const bool full = produced == buffer.size();
-        const auto outChunk = full ? 1 : std::min(buffer.size() - produced, kZlibChunk);
+        const auto outChunk = full ? 1 : std::min(out.size() - produced, kZlibChunk);
         stream->next_in = const_cast<Bytef*>(compressed.data() + consumed);
         stream->avail_in = static_cast<uInt>(inChunk);
-        stream->next_out = full ? &overflow : buffer.data() + produced;
+        stream->next_out = full ? &overflow : out.data() + produced;
         stream->avail_out = static_cast<uInt>(outChunk);
         const int status = inflate(stream, Z_NO_FLUSH);
         consumed += inChunk - stream->avail_in;
@@ -324,11 +327,30 @@ void inflateEntry(std::span<const std::uint8_t> compressed, const ZipEntry& entr
                          "entry " + quotedName(entry.name) + ": corrupt deflate data (" +
                              (stream->msg ? stream->msg : "unknown error") + ")");
     }
-    if (produced != entry.uncompressedSize)
+    if (produced != out.size())
         throw InputError(file, entry.dataOffset,
                          "entry " + quotedName(entry.name) + ": deflate stream ends after " +
                              std::to_string(produced) + " bytes, short of the declared " +
                              std::to_string(entry.uncompressedSize));
+}
+
+// The entry's stored or deflated bytes, once its method and declared sizes are known to be
+// ones we can honour.
+std::span<const std::uint8_t> entryData(std::span<const std::uint8_t> archive,
+                                        const ZipEntry& entry, const std::string& file)
+{
+    if (entry.dataOffset > archive.size() ||
+        entry.compressedSize > archive.size() - entry.dataOffset)
+        throw InputError(file, entry.localHeaderOffset,
+                         "data of entry " + quotedName(entry.name) + " lies past the end of the " +
+                             std::to_string(archive.size()) + "-byte archive");
+    if (entry.method != 0 && entry.method != 8)
+        throw InputError(file, entry.localHeaderOffset,
+                         "entry " + quotedName(entry.name) +
+                             ": unsupported zip compression method " +
+                             std::to_string(entry.method));
+    checkDeclaredSizes(entry, entry.localHeaderOffset, file);
+    return archive.subspan(entry.dataOffset, entry.compressedSize);
 }
 } // namespace
 
@@ -356,27 +378,11 @@ std::span<const std::uint8_t> extractZipEntry(std::span<const std::uint8_t> arch
                                               const ZipEntry& entry, const std::string& file,
                                               std::vector<std::uint8_t>& buffer)
 {
-    if (entry.dataOffset > archive.size() ||
-        entry.compressedSize > archive.size() - entry.dataOffset)
-        throw InputError(file, entry.localHeaderOffset,
-                         "data of entry " + quotedName(entry.name) + " lies past the end of the " +
-                             std::to_string(archive.size()) + "-byte archive");
-    const auto compressed = archive.subspan(entry.dataOffset, entry.compressedSize);
-    std::span<const std::uint8_t> data;
-    switch (entry.method) {
-    case 0:
-        checkDeclaredSizes(entry, entry.localHeaderOffset, file);
-        data = compressed;
-        break;
-    case 8:
-        inflateEntry(compressed, entry, file, buffer);
+    std::span<const std::uint8_t> data = entryData(archive, entry, file);
+    if (entry.method == 8) {
+        buffer.resize(entry.uncompressedSize);
+        inflateInto(data, entry, file, buffer, true);
         data = buffer;
-        break;
-    default:
-        throw InputError(file, entry.localHeaderOffset,
-                         "entry " + quotedName(entry.name) +
-                             ": unsupported zip compression method " +
-                             std::to_string(entry.method));
     }
     const auto crc = static_cast<std::uint32_t>(crc32_z(0, data.data(), data.size()));
     if (crc != entry.crc32)
@@ -384,6 +390,19 @@ std::span<const std::uint8_t> extractZipEntry(std::span<const std::uint8_t> arch
                          "entry " + quotedName(entry.name) + ": CRC-32 mismatch (stored " +
                              hex32(entry.crc32) + ", computed " + hex32(crc) + ")");
     return data;
+}
+
+std::vector<std::uint8_t> inflateZipEntryPrefix(std::span<const std::uint8_t> archive,
+                                                const ZipEntry& entry, const std::string& file,
+                                                std::size_t maxBytes)
+{
+    const auto data = entryData(archive, entry, file);
+    const auto size = std::min<std::uint64_t>(maxBytes, entry.uncompressedSize);
+    if (entry.method == 0)
+        return {data.begin(), data.begin() + static_cast<std::ptrdiff_t>(size)};
+    std::vector<std::uint8_t> prefix(size);
+    inflateInto(data, entry, file, prefix, false);
+    return prefix;
 }
 
 } // namespace qs

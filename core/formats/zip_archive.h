@@ -1,8 +1,9 @@
 #pragma once
 // Minimal read-only ZIP (and ZIP64) directory reader for .npz archives: lists entries from
-// the central directory and extracts one entry (stored, or deflated through zlib) with
-// every size and offset checked against the file.
+// the central directory and extracts one entry, or its first bytes (stored, or deflated
+// through zlib) with every size and offset checked against the file.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -29,5 +30,11 @@ std::vector<ZipEntry> readZipDirectory(std::span<const std::uint8_t> archive,
 std::span<const std::uint8_t> extractZipEntry(std::span<const std::uint8_t> archive,
                                               const ZipEntry& entry, const std::string& file,
                                               std::vector<std::uint8_t>& buffer);
+
+// The entry's first `maxBytes` bytes (all of them if it is shorter), inflated no further, for
+// reading a member's header without its data. The CRC covers the whole entry: not checked.
+std::vector<std::uint8_t> inflateZipEntryPrefix(std::span<const std::uint8_t> archive,
+                                                const ZipEntry& entry, const std::string& file,
+                                                std::size_t maxBytes);
 
 } // namespace qs

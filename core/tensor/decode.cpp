@@ -1,7 +1,9 @@
 #include "tensor/decode.h"
 
+#include "common/cpu_features.h"
 #include "common/error.h"
 #include "quant/float_format.h"
+#include "tensor/decode_f16c.h"
 
 #include <bit>
 #include <cstring>
@@ -42,6 +44,11 @@ inline float bf16ToFloat(std::uint16_t bits)
 }
 } // namespace
 
+void widenHalfPortable(const std::uint8_t* src, std::size_t count, float* out)
+{
+    widen<std::uint16_t>(src, count, out, [](std::uint16_t h) { return halfToFloat(h); });
+}
+
 void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t first,
                    std::size_t count, float* out)
 {
@@ -57,7 +64,10 @@ void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t 
         widen<double>(src, count, out, [](double v) { return static_cast<float>(v); });
         break;
     case DType::F16:
-        widen<std::uint16_t>(src, count, out, [](std::uint16_t h) { return halfToFloat(h); });
+        if (cpuFeatures().f16c && !referenceKernelsForced())
+            widenHalfF16c(src, count, out);
+        else
+            widenHalfPortable(src, count, out);
         break;
     case DType::BF16:
         widen<std::uint16_t>(src, count, out, [](std::uint16_t b) { return bf16ToFloat(b); });
