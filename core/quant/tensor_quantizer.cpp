@@ -1,6 +1,7 @@
 #include "quant/tensor_quantizer.h"
 
 #include "common/error.h"
+#include "quant/block_layout.h"
 #include "quant/calibration.h"
 #include "quant/presets.h"
 
@@ -201,32 +202,6 @@ private:
     IntGrid grid_;
 };
 
-// A tensor seen as `rows` rows of `rowLength` elements, each cut into groups of
-// `groupSize` (the last one shorter when it does not divide). Per-tensor, per-channel on
-// axis 0 and per-group granularities all have this contiguous form.
-struct ContiguousLayout {
-    std::uint64_t rows = 1;
-    std::uint64_t rowLength = 0;
-    std::uint64_t groupSize = 0;
-    std::uint64_t groupsPerRow() const { return (rowLength + groupSize - 1) / groupSize; }
-    std::uint64_t blocks() const { return rows * groupsPerRow(); }
-    std::pair<std::uint64_t, std::uint64_t> block(std::uint64_t index) const
-    {
-        const std::uint64_t row = index / groupsPerRow();
-        const std::uint64_t group = index % groupsPerRow();
-        const std::uint64_t begin = row * rowLength + group * groupSize;
-        return {begin, std::min(groupSize, rowLength - group * groupSize)};
-    }
-};
-
-std::uint64_t product(const Shape& shape, std::size_t from, std::size_t to)
-{
-    std::uint64_t result = 1;
-    for (std::size_t i = from; i < to; ++i)
-        result *= static_cast<std::uint64_t>(shape[i]);
-    return result;
-}
-
 void finishScales(TensorQuantization& result, const std::vector<BlockRecord>& records)
 {
     bool first = true;
@@ -242,8 +217,7 @@ void finishScales(TensorQuantization& result, const std::vector<BlockRecord>& re
 std::optional<std::string> whyNotApplicable(const Shape& shape, const QuantConfig& config)
 {
     const std::size_t rank = shape.size();
-    std::uint64_t numel = product(shape, 0, rank);
-    if (numel == 0)
+    if (std::find(shape.begin(), shape.end(), 0) != shape.end())
         return "empty tensor (no elements)";
     if (config.preset != Preset::None) {
         const std::uint64_t last = rank ? static_cast<std::uint64_t>(shape.back()) : 1;
@@ -270,106 +244,70 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
 {
     if (auto reason = whyNotApplicable(shape, config))
         throw UsageError("cannot quantize this tensor: " + *reason);
-    const std::uint64_t numel = product(shape, 0, shape.size());
+    const BlockLayout layout(shape, config);
+    const std::uint64_t numel = layout.numel();
     if (values.size() != numel || (!request.dequantized.empty() && request.dequantized.size() != numel))
         throw Error("quantizeTensor: buffer sizes do not match the shape");
 
     const ProgressRelay relay(request.progress);
     const BlockQuantizer quantizer(config, relay);
     float* out = request.dequantized.empty() ? nullptr : request.dequantized.data();
-    const bool unscaledFloat = config.format.kind == NumberFormat::Kind::Float &&
-                               config.preset == Preset::None &&
-                               config.effectiveFpMode() == FpMode::Unscaled;
-    Granularity granularity = unscaledFloat ? Granularity{Granularity::Kind::Tensor, 0, 0}
-                                            : config.granularity;
-    if (config.preset != Preset::None)
-        granularity = {Granularity::Kind::Group, 0, static_cast<std::int64_t>(kPresetBlockSize)};
-
-    const std::size_t rank = shape.size();
-    const std::uint64_t lastDim = rank ? static_cast<std::uint64_t>(shape.back()) : 1;
-    TensorQuantization result;
-    std::vector<BlockRecord> records;
+    const std::uint64_t blocks = layout.blocks();
+    std::vector<BlockRecord> records(blocks);
     Partial total;
 
-    const bool strided = granularity.kind == Granularity::Kind::Channel && granularity.axis > 0 &&
-                         product(shape, 0, static_cast<std::size_t>(granularity.axis)) > 1;
-    if (strided) {
+    if (!layout.contiguous()) {
         // Channel on an inner axis: gather each channel's elements, quantize, scatter back.
-        const auto axis = static_cast<std::size_t>(granularity.axis);
-        const std::uint64_t outer = product(shape, 0, axis);
-        const auto channels = static_cast<std::uint64_t>(shape[axis]);
-        const std::uint64_t inner = product(shape, axis + 1, rank);
-        records.resize(channels);
-        std::vector<Partial> partials(channels);
-        tbb::parallel_for(std::uint64_t{0}, channels, [&](std::uint64_t c) {
+        std::vector<Partial> partials(blocks);
+        tbb::parallel_for(std::uint64_t{0}, blocks, [&](std::uint64_t c) {
             relay.finished(0);
-            std::vector<float> gathered(outer * inner), restored(out ? outer * inner : 0), scratch;
-            for (std::uint64_t o = 0; o < outer; ++o)
-                std::copy_n(values.data() + (o * channels + c) * inner, inner,
-                            gathered.data() + o * inner);
+            std::vector<float> gathered, restored(out ? layout.largestBlock() : 0), scratch;
+            layout.gather(values, c, gathered);
             partials[c] = quantizer.run(gathered, out ? restored.data() : nullptr, records[c],
                                         scratch, false);
             if (out)
-                for (std::uint64_t o = 0; o < outer; ++o)
-                    std::copy_n(restored.data() + o * inner, inner, out + (o * channels + c) * inner);
-            relay.finished(outer * inner);
+                layout.scatter(restored, c, out);
+            relay.finished(gathered.size());
         });
         for (const Partial& p : partials)
             total.merge(p);
+    } else if (layout.largestBlock() >= kChunkElements * 4 || blocks == 1) {
+        // Few large blocks: one at a time, each spread over the threads.
+        std::vector<float> scratch;
+        for (std::uint64_t b = 0; b < blocks; ++b) {
+            const auto [begin, length] = layout.span(b);
+            total.merge(quantizer.run(values.subspan(begin, length), out ? out + begin : nullptr,
+                                      records[b], scratch, true));
+            relay.finished(length);
+        }
     } else {
-        ContiguousLayout layout;
-        switch (granularity.kind) {
-        case Granularity::Kind::Tensor:
-            layout = {1, numel, numel};
-            break;
-        case Granularity::Kind::Channel:
-            layout = {static_cast<std::uint64_t>(rank ? shape[0] : 1), numel / (rank ? shape[0] : 1),
-                      numel / (rank ? shape[0] : 1)};
-            break;
-        case Granularity::Kind::Group:
-            layout = {numel / lastDim, lastDim,
-                      std::min<std::uint64_t>(lastDim, static_cast<std::uint64_t>(granularity.groupSize))};
-            break;
-        }
-        const std::uint64_t blocks = layout.blocks();
-        records.resize(blocks);
-        if (layout.groupSize >= kChunkElements * 4 || blocks == 1) {
-            // Few large blocks: one at a time, each spread over the threads.
+        // Many blocks: chunks of whole blocks, each chunk a task.
+        const std::uint64_t perChunk = std::max<std::uint64_t>(1, kChunkElements / layout.largestBlock());
+        const std::uint64_t chunks = (blocks + perChunk - 1) / perChunk;
+        std::vector<Partial> partials(chunks);
+        tbb::parallel_for(std::uint64_t{0}, chunks, [&](std::uint64_t chunk) {
+            relay.finished(0);
             std::vector<float> scratch;
-            for (std::uint64_t b = 0; b < blocks; ++b) {
-                const auto [begin, length] = layout.block(b);
-                total.merge(quantizer.run(values.subspan(begin, length), out ? out + begin : nullptr,
-                                          records[b], scratch, true));
-                relay.finished(length);
+            const std::uint64_t last = std::min(blocks, (chunk + 1) * perChunk);
+            std::uint64_t elements = 0;
+            for (std::uint64_t b = chunk * perChunk; b < last; ++b) {
+                const auto [begin, length] = layout.span(b);
+                partials[chunk].merge(quantizer.run(values.subspan(begin, length),
+                                                    out ? out + begin : nullptr, records[b],
+                                                    scratch, false));
+                elements += length;
             }
-        } else {
-            // Many blocks: chunks of whole blocks, each chunk a task.
-            const std::uint64_t perChunk = std::max<std::uint64_t>(1, kChunkElements / layout.groupSize);
-            const std::uint64_t chunks = (blocks + perChunk - 1) / perChunk;
-            std::vector<Partial> partials(chunks);
-            tbb::parallel_for(std::uint64_t{0}, chunks, [&](std::uint64_t chunk) {
-                relay.finished(0);
-                std::vector<float> scratch;
-                const std::uint64_t last = std::min(blocks, (chunk + 1) * perChunk);
-                std::uint64_t elements = 0;
-                for (std::uint64_t b = chunk * perChunk; b < last; ++b) {
-                    const auto [begin, length] = layout.block(b);
-                    partials[chunk].merge(quantizer.run(values.subspan(begin, length),
-                                                        out ? out + begin : nullptr, records[b],
-                                                        scratch, false));
-                    elements += length;
-                }
-                relay.finished(elements);
-            });
-            for (const Partial& p : partials)
-                total.merge(p);
-        }
+            relay.finished(elements);
+        });
+        for (const Partial& p : partials)
+            total.merge(p);
     }
 
+    TensorQuantization result;
     result.sums = total.sums;
     result.casts = total.casts;
     result.nonfinite = numel - total.sums.count;
-    result.blocks = records.size();
+    result.blocks = blocks;
     finishScales(result, records);
     if (!request.keepBlockRecords)
         records.resize(1);

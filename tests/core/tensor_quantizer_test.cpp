@@ -221,3 +221,58 @@ TEST(TensorQuantizer, ProgressCanCancelInsideOneLargeBlock)
 
 } // namespace
 } // namespace qs
+
+#include "analysis/histogram.h"
+#include "quant/block_layout.h"
+
+#include <numeric>
+
+namespace qs {
+namespace {
+
+// Gathering a block gives exactly the elements its scale was computed from, and blockOf
+// finds every element's block.
+TEST(BlockLayout, GatherAndBlockOfAgreeForEveryGranularity)
+{
+    const Shape shape{3, 4, 10};
+    std::vector<float> tensor(120);
+    for (std::size_t i = 0; i < tensor.size(); ++i)
+        tensor[i] = static_cast<float>(i);
+    for (const char* granularity : {"tensor", "channel:0", "channel:1", "channel:2", "group:4"}) {
+        const BlockLayout layout(shape, test::makeConfig("int8", "symmetric", granularity));
+        std::vector<int> seen(120, 0);
+        for (std::uint64_t b = 0; b < layout.blocks(); ++b)
+            for (float v : layout.gather(tensor, b)) {
+                const auto index = static_cast<std::uint64_t>(v);
+                ++seen[index];
+                EXPECT_EQ(layout.blockOf(index), b) << granularity << " element " << index;
+            }
+        EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 120) << granularity;
+    }
+    EXPECT_EQ(BlockLayout(shape, test::makeConfig("int8", "symmetric", "channel:1")).blocks(), 4u);
+    EXPECT_EQ(BlockLayout(shape, test::makeConfig("int8", "symmetric", "group:4")).blocks(), 36u);
+    const auto channel1 = BlockLayout(shape, test::makeConfig("int8", "symmetric", "channel:1"));
+    EXPECT_EQ(channel1.gather(tensor, 2).front(), 20.0f); // [0, 2, 0]
+    EXPECT_EQ(channel1.gather(tensor, 2)[10], 60.0f);     // [1, 2, 0]
+}
+
+// A block's histogram with its clipping range and grid, ready for a chart.
+TEST(BlockLayout, HistogramOfOneBlockWithItsOverlay)
+{
+    const auto values = test::gaussian(8 * 64, 12);
+    const auto config = test::makeConfig("int4", "symmetric", "channel:0");
+    QuantizeRequest request;
+    request.keepBlockRecords = true;
+    const auto q = quantizeTensor(values, {8, 64}, config, request);
+    const BlockLayout layout({8, 64}, config);
+    const std::vector<float> row3 = layout.gather(values, 3);
+    const QuantOverlay overlay = quantOverlay(q.blockRecords[3], config);
+    const Histogram h = computeHistogram(row3, 32, std::make_pair(overlay.clipLo, overlay.clipHi));
+    EXPECT_EQ(h.below + h.above, 0u); // minmax: nothing outside the clipping range
+    EXPECT_EQ(std::accumulate(h.counts.begin(), h.counts.end(), std::uint64_t{0}), 64u);
+    ASSERT_EQ(overlay.gridLevels.size(), 16u);
+    EXPECT_FLOAT_EQ(static_cast<float>(overlay.gridLevels.back()), 7 * q.blockRecords[3].scale);
+}
+
+} // namespace
+} // namespace qs
