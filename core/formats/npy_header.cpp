@@ -79,9 +79,11 @@ private:
     {
         if (pos_ >= text_.size())
             return "the end of the header";
-        return "'" +
-               printableNpyText(std::string_view(reinterpret_cast<const char*>(&text_[pos_]), 1)) +
-               "'";
+        // Built by appending: GCC 12 at -O3 warns (falsely, -Wrestrict) on "'" + temporary.
+        std::string quoted(1, '\'');
+        quoted += printableNpyText(std::string_view(reinterpret_cast<const char*>(&text_[pos_]), 1));
+        quoted += '\'';
+        return quoted;
     }
     PyValue parseValue(int depth);
     PyValue parseString();
