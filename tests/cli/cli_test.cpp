@@ -26,10 +26,15 @@ CliRun runCli(const std::vector<std::string>& args)
 {
     test::TempDir dir;
     std::string command = quote(QS_CLI_PATH);
-    for (const auto& arg : args)
-        command += " " + quote(arg);
-    command += " >" + quote(dir.file("out").string()) + " 2>" + quote(dir.file("err").string()) +
-               " </dev/null";
+    for (const auto& arg : args) {
+        command += ' ';
+        command += quote(arg);
+    }
+    command += " >";
+    command += quote(dir.file("out").string());
+    command += " 2>";
+    command += quote(dir.file("err").string());
+    command += " </dev/null";
     const int raw = std::system(command.c_str());
     CliRun run;
     run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
