@@ -48,13 +48,15 @@ int runAnalyze(const Options& options)
         try {
             analyzeOptions.tensorFilter.emplace(*options.tensorRegex);
         } catch (const std::regex_error&) {
-            throw UsageError("--tensors: invalid regular expression '" + *options.tensorRegex + "'");
+            throw UsageError("--tensors: invalid regular expression '" + *options.tensorRegex +
+                             "'");
         }
     }
     const auto model = openModel(options.model);
     const ModelReport report = analyzeModel(*model, options.config, analyzeOptions);
     if (options.jsonOut)
-        writeTo(*options.jsonOut, [&](std::ostream& out) { out << reportJson(report).dump(2) << '\n'; });
+        writeTo(*options.jsonOut,
+                [&](std::ostream& out) { out << reportJson(report).dump(2) << '\n'; });
     if (options.csvOut)
         writeTo(*options.csvOut, [&](std::ostream& out) { writeCsvReport(out, report); });
     if (!options.jsonOut && !options.csvOut)

@@ -13,7 +13,7 @@ struct ErrorMetrics {
     double rmse = 0;
     double maxAbsErr = 0;
     double meanErr = 0;
-    double sqnrDb = 0;       // +Inf when there is no error
+    double sqnrDb = 0; // +Inf when there is no error
     double cosine = 1;
     double relFro = 0;
     double clippedFrac = 0;

@@ -56,7 +56,8 @@ Histogram computeHistogram(std::span<const float> values, std::size_t bins,
     return h;
 }
 
-QuantOverlay quantOverlay(const BlockRecord& block, const QuantConfig& config, std::size_t maxLevels)
+QuantOverlay quantOverlay(const BlockRecord& block, const QuantConfig& config,
+                          std::size_t maxLevels)
 {
     QuantOverlay overlay{block.clip.lo, block.clip.hi, {}};
     std::int32_t qmin = 0, qmax = 0;
@@ -78,7 +79,8 @@ QuantOverlay quantOverlay(const BlockRecord& block, const QuantConfig& config, s
         CastCounts ignored;
         for (int e = format.minNormalExponent - format.mantissaBits; e <= format.maxExponent; ++e)
             for (int m = 0; m < (1 << (format.mantissaBits + 1)); ++m) {
-                const double v = castToFormat(static_cast<float>(std::ldexp(m, e)), format, ignored);
+                const double v =
+                    castToFormat(static_cast<float>(std::ldexp(m, e)), format, ignored);
                 levels.insert(v), levels.insert(-v);
             }
         if (levels.size() <= maxLevels)

@@ -15,8 +15,8 @@ namespace qs {
 enum class CountScale { Linear, Log };
 
 struct Histogram {
-    double lo = 0;           // left edge of the first bin
-    double hi = 0;           // right edge of the last bin
+    double lo = 0; // left edge of the first bin
+    double hi = 0; // right edge of the last bin
     std::vector<std::uint64_t> counts;
     std::uint64_t below = 0; // finite values left of lo (when a range was given)
     std::uint64_t above = 0;

@@ -24,13 +24,15 @@ std::optional<std::string> skipReason(const TensorInfo& info, const QuantConfig&
 
 // Runs `work` on a float32 view of the tensor: the mapped bytes themselves when the file
 // stores aligned float32, else a decoded copy that lives only for this tensor.
-template <typename Work> void withFloatValues(const ModelFile& model, std::size_t index, Work&& work)
+template <typename Work>
+void withFloatValues(const ModelFile& model, std::size_t index, Work&& work)
 {
     const TensorInfo& info = model.tensors()[index];
     const TensorBytes bytes = model.read(index);
     const auto raw = bytes.bytes();
     if (raw.size() != info.nbytes)
-        throw InputError(info.file, info.offset, "tensor \"" + info.name + "\": data size mismatch");
+        throw InputError(info.file, info.offset,
+                         "tensor \"" + info.name + "\": data size mismatch");
     const bool aligned = reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(float) == 0;
     if (info.dtype == DType::F32 && aligned) {
         work(std::span<const float>(reinterpret_cast<const float*>(raw.data()), info.numel));
@@ -47,7 +49,8 @@ template <typename Work> void withFloatValues(const ModelFile& model, std::size_
 } // namespace
 
 LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
-                          const QuantConfig& config, const std::function<bool(std::uint64_t)>& progress)
+                          const QuantConfig& config,
+                          const std::function<bool(std::uint64_t)>& progress)
 {
     QuantizeRequest request;
     request.progress = progress;

@@ -26,11 +26,11 @@ struct LayerReport {
     std::uint64_t blocks = 0;
     float scaleMin = 0;
     float scaleMax = 0;
-    std::optional<float> scale;            // when the tensor is a single block
+    std::optional<float> scale; // when the tensor is a single block
     std::optional<std::int32_t> zeroPoint;
-    std::optional<CastCounts> casts;       // floating-point formats
+    std::optional<CastCounts> casts; // floating-point formats
     ErrorMetrics metrics;
-    ErrorSums sums;                        // what the metrics came from (for model totals)
+    ErrorSums sums; // what the metrics came from (for model totals)
 };
 
 struct SkippedTensor {
@@ -47,9 +47,9 @@ struct ModelReport {
     std::string path;
     std::string format;
     std::size_t tensorCount = 0;
-    std::uint64_t parameters = 0;  // elements of all floating-point tensors
+    std::uint64_t parameters = 0; // elements of all floating-point tensors
     QuantConfig config;
-    std::vector<LayerReport> layers;   // in file order
+    std::vector<LayerReport> layers; // in file order
     std::vector<SkippedTensor> skipped;
     ModelSummary summary;
 };

@@ -40,7 +40,10 @@ public:
 // The user cancelled a long analysis through its Progress object.
 class CancelledError : public Error {
 public:
-    CancelledError() : Error("cancelled") {}
+    CancelledError()
+        : Error("cancelled")
+    {
+    }
 };
 
 } // namespace qs

@@ -52,7 +52,8 @@ nlohmann::json parseStrictJson(std::span<const std::uint8_t> text, const std::st
         parsed = nlohmann::json::parse(text.begin(), text.end(), callback);
     } catch (const nlohmann::json::parse_error& error) {
         const std::uint64_t at = error.byte > 0 ? error.byte - 1 : 0;
-        throw InputError(file, base + at, "invalid JSON header: " + withoutExceptionTag(error.what()));
+        throw InputError(file, base + at,
+                         "invalid JSON header: " + withoutExceptionTag(error.what()));
     } catch (const nlohmann::json::exception& error) {
         // e.g. a number too large for a double ("1e400"): also a malformed header.
         throw InputError(file, base, "invalid JSON header: " + withoutExceptionTag(error.what()));

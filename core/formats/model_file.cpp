@@ -26,8 +26,7 @@ bool checkedNumel(const Shape& shape, std::uint64_t& numel)
 namespace {
 enum class Detected { Safetensors, SafetensorsIndex, Npy, Npz, Unknown };
 
-Detected detect(const std::string& path, std::span<const std::uint8_t> head,
-                std::uint64_t fileSize)
+Detected detect(const std::string& path, std::span<const std::uint8_t> head, std::uint64_t fileSize)
 {
     if (head.size() >= 6 && std::memcmp(head.data(), "\x93NUMPY", 6) == 0)
         return Detected::Npy;

@@ -81,7 +81,8 @@ private:
             return "the end of the header";
         // Built by appending: GCC 12 at -O3 warns (falsely, -Wrestrict) on "'" + temporary.
         std::string quoted(1, '\'');
-        quoted += printableNpyText(std::string_view(reinterpret_cast<const char*>(&text_[pos_]), 1));
+        quoted +=
+            printableNpyText(std::string_view(reinterpret_cast<const char*>(&text_[pos_]), 1));
         quoted += '\'';
         return quoted;
     }

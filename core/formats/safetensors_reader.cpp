@@ -54,8 +54,8 @@ void SafetensorsFile::parse()
         reader.fail(0, "header length " + std::to_string(headerLength) + " exceeds the " +
                            std::to_string(reader.remaining()) + " bytes after it");
     if (headerLength > kMaxHeaderBytes)
-        reader.fail(0, "header length " + std::to_string(headerLength) +
-                           " exceeds the 100 MB limit");
+        reader.fail(0,
+                    "header length " + std::to_string(headerLength) + " exceeds the 100 MB limit");
     const auto header = reader.take(headerLength, "JSON header");
     const nlohmann::json root = parseStrictJson(header, path_, 8);
     if (!root.is_object())
@@ -196,7 +196,8 @@ void ShardedSafetensors::parse(const MappedFile& index)
     for (const auto& [tensor, shardName] : map->items()) {
         if (!shardName.is_string())
             throw InputError(path_, findJsonKeyOffset(index.bytes(), tensor, 0),
-                             "weight_map entry of \"" + printable(tensor) + "\" is not a file name");
+                             "weight_map entry of \"" + printable(tensor) +
+                                 "\" is not a file name");
         const auto& name = shardName.get_ref<const std::string&>();
         // Shards live beside the index: a path component could reach any file.
         if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")

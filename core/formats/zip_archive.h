@@ -13,12 +13,12 @@ namespace qs {
 
 struct ZipEntry {
     std::string name;
-    std::uint16_t method = 0;           // 0 stored, 8 deflated
+    std::uint16_t method = 0; // 0 stored, 8 deflated
     std::uint32_t crc32 = 0;
     std::uint64_t compressedSize = 0;
     std::uint64_t uncompressedSize = 0;
     std::uint64_t localHeaderOffset = 0;
-    std::uint64_t dataOffset = 0;       // absolute offset of the entry's (compressed) bytes
+    std::uint64_t dataOffset = 0; // absolute offset of the entry's (compressed) bytes
 };
 
 // Reads the central directory. Throws InputError (file, byte offset, problem).

@@ -17,8 +17,8 @@ RangeStats rangeOf(const float* x, std::size_t n)
     return useAvx2() ? rangeOfAvx2(x, n) : rangeOfRef(x, n);
 }
 
-void quantizeIntBlock(const float* x, std::size_t n, const IntQuantParams& params,
-                      ErrorSums& sums, float* dequantized)
+void quantizeIntBlock(const float* x, std::size_t n, const IntQuantParams& params, ErrorSums& sums,
+                      float* dequantized)
 {
     if (useAvx2())
         quantizeIntBlockAvx2(x, n, params, sums, dequantized);
@@ -26,6 +26,9 @@ void quantizeIntBlock(const float* x, std::size_t n, const IntQuantParams& param
         quantizeIntBlockRef(x, n, params, sums, dequantized);
 }
 
-const char* activeKernelPath() { return useAvx2() ? "avx2" : "ref"; }
+const char* activeKernelPath()
+{
+    return useAvx2() ? "avx2" : "ref";
+}
 
 } // namespace qs

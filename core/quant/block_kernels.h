@@ -25,10 +25,10 @@ struct RangeStats {
 // Sums over finite elements, accumulated in double (spec: all sums are float64).
 // Σx̂x and Σx̂² follow from Σx², Σxe and Σe², so the loop keeps four sums, not six.
 struct ErrorSums {
-    double sumX2 = 0;   // Σ x²
-    double sumE2 = 0;   // Σ e²,  e = x̂ - x computed in float32
-    double sumE = 0;    // Σ e
-    double sumXE = 0;   // Σ x e
+    double sumX2 = 0; // Σ x²
+    double sumE2 = 0; // Σ e²,  e = x̂ - x computed in float32
+    double sumE = 0;  // Σ e
+    double sumXE = 0; // Σ x e
     float maxAbsErr = 0;
     std::uint64_t count = 0;   // finite elements
     std::uint64_t clipped = 0; // code clamped and |e| > s/2
@@ -69,8 +69,8 @@ RangeStats rangeOfRef(const float* x, std::size_t n);
 
 // Adds the block's errors to `sums`; writes x̂ to `dequantized` when it is not null
 // (nonfinite inputs are copied through unchanged).
-void quantizeIntBlock(const float* x, std::size_t n, const IntQuantParams& params,
-                      ErrorSums& sums, float* dequantized);
+void quantizeIntBlock(const float* x, std::size_t n, const IntQuantParams& params, ErrorSums& sums,
+                      float* dequantized);
 void quantizeIntBlockRef(const float* x, std::size_t n, const IntQuantParams& params,
                          ErrorSums& sums, float* dequantized);
 

@@ -7,9 +7,8 @@
 #include "quant/block_kernels.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
 #include <cmath>
+#include <immintrin.h>
 
 namespace qs {
 
@@ -44,8 +43,14 @@ inline double horizontalSum(__m256d v)
 }
 
 // Two halves of a float vector widened to double.
-inline __m256d low(__m256 v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
-inline __m256d high(__m256 v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+inline __m256d low(__m256 v)
+{
+    return _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+}
+inline __m256d high(__m256 v)
+{
+    return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+}
 } // namespace
 
 RangeStats rangeOfAvx2(const float* x, std::size_t n)
@@ -100,8 +105,8 @@ void quantizeIntBlockAvx2(const float* x, std::size_t n, const IntQuantParams& p
     for (; i + 8 <= n; i += 8) {
         const __m256 value = _mm256_loadu_ps(x + i);
         const __m256 ok = finiteMask(value, absMask, inf);
-        const __m256 rounded =
-            _mm256_round_ps(_mm256_mul_ps(value, invScale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        const __m256 rounded = _mm256_round_ps(_mm256_mul_ps(value, invScale),
+                                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         const __m256 code = _mm256_add_ps(rounded, zero);
         const __m256 clampedCode = _mm256_min_ps(_mm256_max_ps(code, qmin), qmax);
         const __m256 restored = _mm256_mul_ps(scale, _mm256_sub_ps(clampedCode, zero));
@@ -115,8 +120,8 @@ void quantizeIntBlockAvx2(const float* x, std::size_t n, const IntQuantParams& p
 
         const __m256 wasClamped = _mm256_cmp_ps(code, clampedCode, _CMP_NEQ_UQ);
         const __m256 farOff = _mm256_cmp_ps(absError, halfScale, _CMP_GT_OQ);
-        clipped += static_cast<unsigned>(
-            __builtin_popcount(_mm256_movemask_ps(_mm256_and_ps(_mm256_and_ps(wasClamped, farOff), ok))));
+        clipped += static_cast<unsigned>(__builtin_popcount(
+            _mm256_movemask_ps(_mm256_and_ps(_mm256_and_ps(wasClamped, farOff), ok))));
         finite += static_cast<unsigned>(__builtin_popcount(_mm256_movemask_ps(ok)));
 
         const __m256d vLo = low(v), vHi = high(v), errLo = low(error), errHi = high(error);
@@ -148,7 +153,10 @@ void quantizeIntBlockAvx2(const float* x, std::size_t n, const IntQuantParams& p
 #include <stdexcept>
 
 namespace qs {
-RangeStats rangeOfAvx2(const float*, std::size_t) { throw std::logic_error("no AVX2 build"); }
+RangeStats rangeOfAvx2(const float*, std::size_t)
+{
+    throw std::logic_error("no AVX2 build");
+}
 void quantizeIntBlockAvx2(const float*, std::size_t, const IntQuantParams&, ErrorSums&, float*)
 {
     throw std::logic_error("no AVX2 build");

@@ -52,7 +52,8 @@ BlockLayout::BlockLayout(const Shape& shape, const QuantConfig& config)
     case Granularity::Kind::Group: {
         rowLength_ = rank ? static_cast<std::uint64_t>(shape.back()) : 1;
         rows_ = rowLength_ ? numel_ / rowLength_ : 0;
-        groupSize_ = std::min<std::uint64_t>(rowLength_, static_cast<std::uint64_t>(granularity.groupSize));
+        groupSize_ =
+            std::min<std::uint64_t>(rowLength_, static_cast<std::uint64_t>(granularity.groupSize));
         break;
     }
     }
@@ -79,7 +80,8 @@ void BlockLayout::gather(std::span<const float> tensor, std::uint64_t block,
     }
     out.resize(outer_ * inner_);
     for (std::uint64_t o = 0; o < outer_; ++o)
-        std::copy_n(tensor.data() + (o * channels_ + block) * inner_, inner_, out.data() + o * inner_);
+        std::copy_n(tensor.data() + (o * channels_ + block) * inner_, inner_,
+                    out.data() + o * inner_);
 }
 
 std::vector<float> BlockLayout::gather(std::span<const float> tensor, std::uint64_t block) const
@@ -97,7 +99,8 @@ void BlockLayout::scatter(std::span<const float> blockValues, std::uint64_t bloc
         return;
     }
     for (std::uint64_t o = 0; o < outer_; ++o)
-        std::copy_n(blockValues.data() + o * inner_, inner_, tensor + (o * channels_ + block) * inner_);
+        std::copy_n(blockValues.data() + o * inner_, inner_,
+                    tensor + (o * channels_ + block) * inner_);
 }
 
 std::uint64_t BlockLayout::blockOf(std::uint64_t index) const

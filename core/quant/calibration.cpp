@@ -18,16 +18,18 @@ float percentileLinear(std::vector<float>& values, double percent)
     const double position = percent / 100.0 * static_cast<double>(values.size() - 1);
     const auto below = static_cast<std::size_t>(std::floor(position));
     const double fraction = position - static_cast<double>(below);
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below), values.end());
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below),
+                     values.end());
     const double lower = values[below];
     if (fraction == 0.0 || below + 1 >= values.size())
         return static_cast<float>(lower);
-    const double upper = *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end());
+    const double upper =
+        *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end());
     // NumPy's lerp, in double: from the lower end below one half, from the upper end
     // above, so that the result is monotonic and exact at both ends.
     const double difference = upper - lower;
-    const double value = fraction >= 0.5 ? upper - difference * (1.0 - fraction)
-                                         : lower + difference * fraction;
+    const double value =
+        fraction >= 0.5 ? upper - difference * (1.0 - fraction) : lower + difference * fraction;
     return static_cast<float>(value);
 }
 
@@ -48,7 +50,9 @@ ClipRange mseSearch(const RangeStats& stats, Scheme scheme, const ClipErrorFn& c
         }
         return best;
     };
-    auto fraction = [](int k) { return static_cast<float>(k) / kMseGridPoints; };
+    auto fraction = [](int k) {
+        return static_cast<float>(k) / kMseGridPoints;
+    };
     if (scheme == Scheme::Symmetric) {
         const float amax = stats.absMax();
         return bestOf([&](int k) { return ClipRange{-amax * fraction(k), amax * fraction(k)}; });

@@ -9,10 +9,10 @@ namespace qs {
 
 struct FloatFormat {
     std::string_view name;
-    int mantissaBits;        // explicit fraction bits
-    int minNormalExponent;   // unbiased exponent of the smallest normal number
-    double maxFinite;        // the largest finite magnitude
-    int maxExponent;         // floor(log2(maxFinite)): the "emax" of OCP MX
+    int mantissaBits;      // explicit fraction bits
+    int minNormalExponent; // unbiased exponent of the smallest normal number
+    double maxFinite;      // the largest finite magnitude
+    int maxExponent;       // floor(log2(maxFinite)): the "emax" of OCP MX
 };
 
 inline constexpr FloatFormat kFp16{"fp16", 10, -14, 65504.0, 15};

@@ -40,10 +40,12 @@ NumberFormat parseNumberFormat(const std::string& text)
     const bool isUnsigned = text.rfind("uint", 0) == 0;
     const bool isSigned = !isUnsigned && text.rfind("int", 0) == 0;
     std::int64_t bits = 0;
-    if ((isSigned || isUnsigned) && parseInteger(std::string_view(text).substr(isSigned ? 3 : 4), bits) &&
-        bits >= 2 && bits <= 16)
+    if ((isSigned || isUnsigned) &&
+        parseInteger(std::string_view(text).substr(isSigned ? 3 : 4), bits) && bits >= 2 &&
+        bits <= 16)
         return {NumberFormat::Kind::Integer, static_cast<int>(bits), isSigned, nullptr};
-    badValue("--dtype", text, "int2..int16, uint2..uint16, fp16, bf16, fp8-e4m3, fp8-e5m2, fp4-e2m1");
+    badValue("--dtype", text,
+             "int2..int16, uint2..uint16, fp16, bf16, fp8-e4m3, fp8-e5m2, fp4-e2m1");
 }
 
 Preset parsePreset(const std::string& text)
@@ -181,7 +183,10 @@ std::string toString(const Calibration& calibration)
     return {};
 }
 
-std::string toString(FpMode mode) { return mode == FpMode::Scaled ? "scaled" : "unscaled"; }
+std::string toString(FpMode mode)
+{
+    return mode == FpMode::Scaled ? "scaled" : "unscaled";
+}
 
 std::string toString(Convention convention)
 {
@@ -220,8 +225,7 @@ QuantConfig applyPreset(QuantConfig config, Preset preset)
 void validate(const QuantConfig& config)
 {
     const bool isFloat = config.format.kind == NumberFormat::Kind::Float;
-    if (config.calibration.method == Calibration::Method::Kl &&
-        config.scheme == Scheme::Asymmetric)
+    if (config.calibration.method == Calibration::Method::Kl && config.scheme == Scheme::Asymmetric)
         throw UsageError("--calibration kl: entropy calibration is symmetric only");
     if (config.calibration.method == Calibration::Method::Kl &&
         (isFloat || config.format.bits > 12))

@@ -25,13 +25,13 @@ enum class Convention { Default, PyTorch };
 
 struct Granularity {
     enum class Kind { Tensor, Channel, Group } kind = Kind::Channel;
-    int axis = 0;                // Channel
-    std::int64_t groupSize = 0;  // Group
+    int axis = 0;               // Channel
+    std::int64_t groupSize = 0; // Group
 };
 
 struct Calibration {
     enum class Method { MinMax, Percentile, Mse, Kl } method = Method::MinMax;
-    double percentile = 99.99;   // Percentile, in (0, 100]
+    double percentile = 99.99; // Percentile, in (0, 100]
 };
 
 struct QuantConfig {

@@ -30,7 +30,8 @@ public:
     {
         if (stopped_.load(std::memory_order_relaxed))
             throw CancelledError();
-        if (!callback_ || (elements == 0 && (checkIns_.fetch_add(1, std::memory_order_relaxed) & 63) != 0))
+        if (!callback_ ||
+            (elements == 0 && (checkIns_.fetch_add(1, std::memory_order_relaxed) & 63) != 0))
             return;
         if (!callback_(elements)) {
             stopped_ = true;
@@ -122,18 +123,21 @@ private:
     Partial quantizeInt(std::span<const float> block, const IntQuantParams& params, float* out,
                         bool parallel) const
     {
-        return chunked(block.size(), parallel, relay_, [&](std::size_t b, std::size_t e, Partial& p) {
-            quantizeIntBlock(block.data() + b, e - b, params, p.sums, out ? out + b : nullptr);
-        });
+        return chunked(
+            block.size(), parallel, relay_, [&](std::size_t b, std::size_t e, Partial& p) {
+                quantizeIntBlock(block.data() + b, e - b, params, p.sums, out ? out + b : nullptr);
+            });
     }
 
-    Partial quantizeFloat(std::span<const float> block, float scale, float* out, bool parallel) const
+    Partial quantizeFloat(std::span<const float> block, float scale, float* out,
+                          bool parallel) const
     {
         const FloatFormat& format = *config_.format.floatFormat;
-        return chunked(block.size(), parallel, relay_, [&](std::size_t b, std::size_t e, Partial& p) {
-            quantizeFloatBlock(block.data() + b, e - b, format, scale, p.sums, p.casts,
-                               out ? out + b : nullptr);
-        });
+        return chunked(block.size(), parallel, relay_,
+                       [&](std::size_t b, std::size_t e, Partial& p) {
+                           quantizeFloatBlock(block.data() + b, e - b, format, scale, p.sums,
+                                              p.casts, out ? out + b : nullptr);
+                       });
     }
 
     int quantBins() const { return isFloat_ ? 0 : 1 << (config_.format.bits - 1); }
@@ -149,10 +153,10 @@ private:
         auto clipError = [&](const ClipRange& clip) {
             return quantizeInt(block, paramsFor(clip), nullptr, parallel).sums.sumE2;
         };
-        record.clip = calibrateBlock(block, stats, config_.calibration, config_.scheme,
-                                     quantBins(), clipError, scratch);
-        const ScaleZero scaleZero =
-            computeScaleZero(record.clip, config_.scheme, config_.format, grid_, config_.convention);
+        record.clip = calibrateBlock(block, stats, config_.calibration, config_.scheme, quantBins(),
+                                     clipError, scratch);
+        const ScaleZero scaleZero = computeScaleZero(record.clip, config_.scheme, config_.format,
+                                                     grid_, config_.convention);
         record.scale = scaleZero.scale;
         record.zeroPoint = scaleZero.zeroPoint;
         return quantizeInt(block, makeIntParams(scaleZero, grid_), out, parallel);
@@ -163,7 +167,8 @@ private:
     {
         const FloatFormat& format = *config_.format.floatFormat;
         if (config_.effectiveFpMode() == FpMode::Unscaled) {
-            record.clip = {static_cast<float>(-format.maxFinite), static_cast<float>(format.maxFinite)};
+            record.clip = {static_cast<float>(-format.maxFinite),
+                           static_cast<float>(format.maxFinite)};
             record.scale = 1.0f;
             return quantizeFloat(block, 1.0f, out, parallel);
         }
@@ -189,9 +194,10 @@ private:
                                                partial.casts, out ? out + b : nullptr);
         }
         const float reach = std::fabs(record.scale) *
-                            (config_.preset == Preset::GgufQ8_0   ? 127.0f
-                             : config_.preset == Preset::GgufQ4_0 ? 8.0f
-                                                                  : static_cast<float>(mxElementFormat(config_.preset).maxFinite));
+                            (config_.preset == Preset::GgufQ8_0 ? 127.0f
+                             : config_.preset == Preset::GgufQ4_0
+                                 ? 8.0f
+                                 : static_cast<float>(mxElementFormat(config_.preset).maxFinite));
         record.clip = {-reach, reach};
         return partial;
     }
@@ -223,7 +229,8 @@ std::optional<std::string> whyNotApplicable(const Shape& shape, const QuantConfi
         const std::uint64_t last = rank ? static_cast<std::uint64_t>(shape.back()) : 1;
         if (last % kPresetBlockSize != 0)
             return "last dimension " + std::to_string(last) + " is not a multiple of the " +
-                   std::to_string(kPresetBlockSize) + "-element block of " + toString(config.preset);
+                   std::to_string(kPresetBlockSize) + "-element block of " +
+                   toString(config.preset);
         return std::nullopt;
     }
     const bool unscaledFloat = config.format.kind == NumberFormat::Kind::Float &&
@@ -246,7 +253,8 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
         throw UsageError("cannot quantize this tensor: " + *reason);
     const BlockLayout layout(shape, config);
     const std::uint64_t numel = layout.numel();
-    if (values.size() != numel || (!request.dequantized.empty() && request.dequantized.size() != numel))
+    if (values.size() != numel ||
+        (!request.dequantized.empty() && request.dequantized.size() != numel))
         throw Error("quantizeTensor: buffer sizes do not match the shape");
 
     const ProgressRelay relay(request.progress);
@@ -282,7 +290,8 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
         }
     } else {
         // Many blocks: chunks of whole blocks, each chunk a task.
-        const std::uint64_t perChunk = std::max<std::uint64_t>(1, kChunkElements / layout.largestBlock());
+        const std::uint64_t perChunk =
+            std::max<std::uint64_t>(1, kChunkElements / layout.largestBlock());
         const std::uint64_t chunks = (blocks + perChunk - 1) / perChunk;
         std::vector<Partial> partials(chunks);
         tbb::parallel_for(std::uint64_t{0}, chunks, [&](std::uint64_t chunk) {

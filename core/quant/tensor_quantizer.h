@@ -19,18 +19,18 @@
 namespace qs {
 
 struct BlockRecord {
-    float scale = 1;             // the dequantization multiplier (GGUF Q4_0: signed d)
+    float scale = 1; // the dequantization multiplier (GGUF Q4_0: signed d)
     std::int32_t zeroPoint = 0;
-    ClipRange clip;              // the calibrated range, before widening to contain 0
+    ClipRange clip; // the calibrated range, before widening to contain 0
 };
 
 struct TensorQuantization {
     ErrorSums sums;
     std::uint64_t nonfinite = 0;
     std::uint64_t blocks = 0;
-    float scaleMin = 0;          // over the blocks' |scale|
+    float scaleMin = 0; // over the blocks' |scale|
     float scaleMax = 0;
-    CastCounts casts;            // floating-point formats and MX presets
+    CastCounts casts;                      // floating-point formats and MX presets
     std::vector<BlockRecord> blockRecords; // every block if requested, else the first
 };
 

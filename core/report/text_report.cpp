@@ -65,12 +65,12 @@ std::string describeConfig(const QuantConfig& c)
 
 void writeInfoText(std::ostream& out, const ModelFile& model)
 {
-    out << model.path() << ": " << model.format() << ", " << model.tensors().size()
-        << " tensors, " << floatParameters(model) << " floating-point parameters\n";
+    out << model.path() << ": " << model.format() << ", " << model.tensors().size() << " tensors, "
+        << floatParameters(model) << " floating-point parameters\n";
     if (!model.metadata().empty())
         for (const auto& [key, value] : model.metadata().items())
-            out << "  " << key << " = " << (value.is_string() ? value.get<std::string>() : value.dump())
-                << '\n';
+            out << "  " << key << " = "
+                << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
     std::vector<std::vector<std::string>> rows{{"name", "shape", "dtype", "numel", "offset"}};
     for (const TensorInfo& t : model.tensors())
         rows.push_back({t.name, '[' + shapeToString(t.shape, ',') + ']',

@@ -33,8 +33,8 @@ inline float halfToFloat(std::uint16_t half)
     else if (magnitude >= 0x0400u) // normal: rebias the exponent from 15 to 127
         bits = sign | ((magnitude << 13) + ((127u - 15u) << 23));
     else // subnormal or zero: fraction * 2^-24 is exact in float
-        return std::bit_cast<float>(sign | std::bit_cast<std::uint32_t>(
-                                               static_cast<float>(magnitude) * 0x1p-24f));
+        return std::bit_cast<float>(
+            sign | std::bit_cast<std::uint32_t>(static_cast<float>(magnitude) * 0x1p-24f));
     return std::bit_cast<float>(bits);
 }
 

@@ -33,7 +33,10 @@ constexpr bool tableMatchesEnum()
 static_assert(tableMatchesEnum(), "kTraits rows must follow the DType enum order");
 } // namespace
 
-const DTypeTraits& traits(DType type) { return kTraits[static_cast<std::size_t>(type)]; }
+const DTypeTraits& traits(DType type)
+{
+    return kTraits[static_cast<std::size_t>(type)];
+}
 
 std::optional<DType> dtypeFromName(std::string_view name)
 {

@@ -27,15 +27,22 @@ TensorBytes::TensorBytes(std::vector<std::uint8_t> buffer)
     view_ = buffer_;
 }
 
-TensorBytes::~TensorBytes() { reset(); }
+TensorBytes::~TensorBytes()
+{
+    reset();
+}
 
-TensorBytes::TensorBytes(TensorBytes&& other) noexcept { *this = std::move(other); }
+TensorBytes::TensorBytes(TensorBytes&& other) noexcept
+{
+    *this = std::move(other);
+}
 
 TensorBytes& TensorBytes::operator=(TensorBytes&& other) noexcept
 {
     if (this != &other) {
         reset();
-        const bool ownsBuffer = !other.buffer_.empty() && other.view_.data() == other.buffer_.data();
+        const bool ownsBuffer =
+            !other.buffer_.empty() && other.view_.data() == other.buffer_.data();
         buffer_ = std::move(other.buffer_);
         view_ = ownsBuffer ? std::span<const std::uint8_t>(buffer_) : other.view_;
         owner_ = std::move(other.owner_);

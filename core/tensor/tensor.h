@@ -18,12 +18,12 @@ std::string shapeToString(const Shape& shape, char separator = 'x'); // "192x256
 
 struct TensorInfo {
     std::string name;
-    Shape shape;          // row-major, outermost first
+    Shape shape; // row-major, outermost first
     DType dtype = DType::F32;
     std::uint64_t numel = 0;
     std::uint64_t offset = 0; // absolute byte offset of the data in its file
     std::uint64_t nbytes = 0;
-    std::string file;         // the file holding the data (differs per shard)
+    std::string file; // the file holding the data (differs per shard)
 };
 
 // The bytes of one tensor, little-endian and in row-major (C) order. They are either a

@@ -65,11 +65,27 @@ void analyze(benchmark::State& state, DType dtype, const char* granularity)
                             static_cast<std::int64_t>(dtypeSize(dtype)));
 }
 
-void BM_AnalyzeInt8PerChannelF32(benchmark::State& s) { analyze(s, DType::F32, "channel:0"); }
-void BM_AnalyzeInt8PerTensorF32(benchmark::State& s) { analyze(s, DType::F32, "tensor"); }
-void BM_AnalyzeInt8PerChannelF16(benchmark::State& s) { analyze(s, DType::F16, "channel:0"); }
-void BM_AnalyzeInt8PerChannelBF16(benchmark::State& s) { analyze(s, DType::BF16, "channel:0"); }
-BENCHMARK(BM_AnalyzeInt8PerChannelF32)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_AnalyzeInt8PerChannelF32(benchmark::State& s)
+{
+    analyze(s, DType::F32, "channel:0");
+}
+void BM_AnalyzeInt8PerTensorF32(benchmark::State& s)
+{
+    analyze(s, DType::F32, "tensor");
+}
+void BM_AnalyzeInt8PerChannelF16(benchmark::State& s)
+{
+    analyze(s, DType::F16, "channel:0");
+}
+void BM_AnalyzeInt8PerChannelBF16(benchmark::State& s)
+{
+    analyze(s, DType::BF16, "channel:0");
+}
+BENCHMARK(BM_AnalyzeInt8PerChannelF32)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_AnalyzeInt8PerTensorF32)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AnalyzeInt8PerChannelF16)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AnalyzeInt8PerChannelBF16)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -51,11 +51,12 @@ std::uint16_t toHalfBits(float x, DType dtype)
 std::string syntheticModel(DType dtype, int tensors, std::int64_t rows, std::int64_t cols)
 {
     const std::string text = header(dtype, tensors, rows, cols);
-    const std::uint64_t dataBytes = static_cast<std::uint64_t>(tensors * rows * cols) * dtypeSize(dtype);
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("quantscope-bench-" + std::string(dtypeName(dtype)) + "-" +
-                       std::to_string(tensors) + "x" + std::to_string(rows) + "x" +
-                       std::to_string(cols) + ".safetensors");
+    const std::uint64_t dataBytes =
+        static_cast<std::uint64_t>(tensors * rows * cols) * dtypeSize(dtype);
+    const auto path =
+        std::filesystem::temp_directory_path() /
+        ("quantscope-bench-" + std::string(dtypeName(dtype)) + "-" + std::to_string(tensors) + "x" +
+         std::to_string(rows) + "x" + std::to_string(cols) + ".safetensors");
     std::error_code ec;
     if (std::filesystem::file_size(path, ec) == 8 + text.size() + dataBytes)
         return path.string();
@@ -89,12 +90,14 @@ std::string sparseModel(std::uint64_t bytes)
     const std::int64_t cols = 4096;
     const std::int64_t rows = static_cast<std::int64_t>(bytes / 4 / kTensors / cols);
     const std::string text = header(DType::F32, kTensors, rows, cols);
-    const auto path = std::filesystem::temp_directory_path() / "quantscope-bench-sparse.safetensors";
+    const auto path =
+        std::filesystem::temp_directory_path() / "quantscope-bench-sparse.safetensors";
     {
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
         writeHeader(out, text);
     }
-    std::filesystem::resize_file(path, 8 + text.size() + static_cast<std::uint64_t>(kTensors * rows * cols) * 4);
+    std::filesystem::resize_file(path, 8 + text.size() +
+                                           static_cast<std::uint64_t>(kTensors * rows * cols) * 4);
     return path.string();
 }
 

@@ -73,7 +73,7 @@ TEST(Cli, AnalyzeWritesJsonAndCsvReports)
     test::TempDir dir;
     const auto csv = dir.file("r.csv").string();
     const CliRun r = runCli({"analyze", kModel, "--dtype", "int4", "--granularity", "group:40",
-                          "--json", "-", "--csv", csv});
+                             "--json", "-", "--csv", csv});
     ASSERT_EQ(r.status, 0) << r.err;
     const auto doc = nlohmann::json::parse(r.out);
     EXPECT_EQ(doc["quantscope_report"], 1);
@@ -108,7 +108,8 @@ TEST(Cli, BadFileExitsTwoNamingTheFile)
 {
     test::TempDir dir;
     const auto path = dir.file("broken.safetensors");
-    test::writeFile(path, std::vector<std::uint8_t>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{'});
+    test::writeFile(path,
+                    std::vector<std::uint8_t>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{'});
     const CliRun r = runCli({"analyze", path.string()});
     EXPECT_EQ(r.status, 2);
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
@@ -126,8 +127,10 @@ namespace {
 
 nlohmann::json workedExample(const std::string& scheme)
 {
-    const std::string path = std::string(QS_TEST_DATA_DIR) + "/../../docs/examples/worked_example.npy";
-    const CliRun r = runCli({"analyze", path, "--granularity", "tensor", "--scheme", scheme, "--json", "-"});
+    const std::string path =
+        std::string(QS_TEST_DATA_DIR) + "/../../docs/examples/worked_example.npy";
+    const CliRun r =
+        runCli({"analyze", path, "--granularity", "tensor", "--scheme", scheme, "--json", "-"});
     EXPECT_EQ(r.status, 0) << r.err;
     return nlohmann::json::parse(r.out)["layers"][0];
 }

@@ -23,7 +23,8 @@ void expectSumsNear(const ErrorSums& fast, const ErrorSums& ref)
     EXPECT_NEAR(fast.sumE2, ref.sumE2, kSumTolerance * std::abs(ref.sumE2) + 1e-30);
     // Σe and Σxe mix signs: compare against the scale of their absolute terms.
     EXPECT_NEAR(fast.sumE, ref.sumE, kSumTolerance * std::sqrt(ref.sumE2 * ref.count) + 1e-30);
-    EXPECT_NEAR(fast.sumXE, ref.sumXE, kSumTolerance * std::sqrt(ref.sumX2 * ref.sumE2) * 10 + 1e-30);
+    EXPECT_NEAR(fast.sumXE, ref.sumXE,
+                kSumTolerance * std::sqrt(ref.sumX2 * ref.sumE2) * 10 + 1e-30);
 }
 
 std::vector<float> awkwardValues(std::size_t n, unsigned seed)
@@ -62,9 +63,9 @@ TEST_P(KernelSizes, RangeMatchesReference)
 TEST_P(KernelSizes, QuantizeMatchesReferenceBitForBit)
 {
     const auto values = awkwardValues(GetParam(), 11);
-    for (const IntQuantParams params : {IntQuantParams{0.02f, 1.0f / 0.02f, 0, -128, 127},
-                                        IntQuantParams{0.5f, 2.0f, 3, -8, 7},
-                                        IntQuantParams{0.01f, 100.0f, 128, 0, 255}}) {
+    for (const IntQuantParams params :
+         {IntQuantParams{0.02f, 1.0f / 0.02f, 0, -128, 127}, IntQuantParams{0.5f, 2.0f, 3, -8, 7},
+          IntQuantParams{0.01f, 100.0f, 128, 0, 255}}) {
         std::vector<float> fastOut(values.size()), refOut(values.size());
         ErrorSums fast, ref;
         quantizeIntBlockAvx2(values.data(), values.size(), params, fast, fastOut.data());

@@ -28,11 +28,10 @@ double squaredError(std::span<const float> block, const ClipRange& clip, const c
     const NumberFormat format = parseNumberFormat(dtype);
     const IntGrid grid = intGrid(format, false);
     ErrorSums sums;
-    quantizeIntBlockRef(block.data(), block.size(),
-                        makeIntParams(computeScaleZero(clip, scheme, format, grid,
-                                                       Convention::Default),
-                                      grid),
-                        sums, nullptr);
+    quantizeIntBlockRef(
+        block.data(), block.size(),
+        makeIntParams(computeScaleZero(clip, scheme, format, grid, Convention::Default), grid),
+        sums, nullptr);
     return sums.sumE2;
 }
 
@@ -41,7 +40,9 @@ TEST(MseCalibration, FindsTheBestClipOfTheGrid)
     auto block = test::gaussian(2000, 3);
     block[0] = 25.0f; // one outlier makes minmax a poor choice
     const RangeStats stats = rangeOfRef(block.data(), block.size());
-    auto error = [&](const ClipRange& c) { return squaredError(block, c, "int4", Scheme::Symmetric); };
+    auto error = [&](const ClipRange& c) {
+        return squaredError(block, c, "int4", Scheme::Symmetric);
+    };
     const ClipRange chosen = mseSearch(stats, Scheme::Symmetric, error);
     double best = INFINITY;
     for (int k = 1; k <= 1000; ++k) {
@@ -60,7 +61,9 @@ TEST(MseCalibration, AsymmetricScansBothEnds)
         v = std::fabs(v); // all positive, with a long right tail
     block[10] = 30.0f;
     const RangeStats stats = rangeOfRef(block.data(), block.size());
-    auto error = [&](const ClipRange& c) { return squaredError(block, c, "uint4", Scheme::Asymmetric); };
+    auto error = [&](const ClipRange& c) {
+        return squaredError(block, c, "uint4", Scheme::Asymmetric);
+    };
     const ClipRange chosen = mseSearch(stats, Scheme::Asymmetric, error);
     EXPECT_LT(error(chosen), error({stats.min, stats.max}));
     EXPECT_LT(chosen.hi, stats.max);

@@ -129,11 +129,13 @@ TEST(Decode, EveryHalfCodeWidensExactly)
     const std::vector<float> dispatched = decodeToFloat(DType::F16, bytes);
     for (std::uint32_t code = 0; code < 65536; ++code) {
         const float expected = halfBitsToFloat(static_cast<std::uint16_t>(code));
-        for (const float got : {portable[code], dispatched[code], haveF16c ? hardware[code] : expected}) {
+        for (const float got :
+             {portable[code], dispatched[code], haveF16c ? hardware[code] : expected}) {
             if (std::isnan(expected))
                 EXPECT_TRUE(std::isnan(got)) << code;
             else
-                EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(expected)) << code;
+                EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(expected))
+                    << code;
         }
     }
 }

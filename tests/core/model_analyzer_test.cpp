@@ -14,7 +14,8 @@ const std::string kSvtr = (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safe
 TEST(ModelAnalyzer, AnalysesEveryFloatTensorOfARealModel)
 {
     const auto model = openModel(kSvtr);
-    const ModelReport report = analyzeModel(*model, test::makeConfig("int8", "symmetric", "channel:0"));
+    const ModelReport report =
+        analyzeModel(*model, test::makeConfig("int8", "symmetric", "channel:0"));
     EXPECT_EQ(report.layers.size(), 26u);
     EXPECT_TRUE(report.skipped.empty());
     EXPECT_EQ(report.parameters, 233280u);

@@ -13,16 +13,15 @@
 #include "support/quant_fixtures.h"
 #include "support/test_files.h"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -36,18 +35,18 @@ namespace {
 constexpr std::size_t kMaxReportedMismatches = 8;
 
 struct Expected {
-    std::vector<float> scales;          // one per block
+    std::vector<float> scales; // one per block
     std::vector<std::int32_t> zeroPoints;
-    std::vector<float> xhat;            // one per element, row-major
+    std::vector<float> xhat; // one per element, row-major
 };
 
 struct GoldenCase {
     std::string name;
     std::string tensor;
-    std::string torchDescription;       // observer settings, for failure messages
+    std::string torchDescription; // observer settings, for failure messages
     Shape shape;
     std::vector<float> values;
-    std::string format;                 // engine words
+    std::string format; // engine words
     std::string scheme;
     std::string granularity;
     Expected torch;
@@ -55,7 +54,10 @@ struct GoldenCase {
 };
 
 // gtest prints a failing parameter with this instead of a byte dump.
-void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const GoldenCase& c, std::ostream* os)
+{
+    *os << c.name;
+}
 
 // "3f800000bf000000..." -> floats, 8 hex digits of the float32 bit pattern each.
 std::vector<float> parseHexFloats(const std::string& text)
@@ -140,7 +142,10 @@ const Fixture& fixture()
     return loaded;
 }
 
-std::vector<GoldenCase> allCases() { return fixture().cases; }
+std::vector<GoldenCase> allCases()
+{
+    return fixture().cases;
+}
 
 std::vector<GoldenCase> asymmetricCases()
 {
@@ -151,7 +156,10 @@ std::vector<GoldenCase> asymmetricCases()
     return result;
 }
 
-std::string caseName(const ::testing::TestParamInfo<GoldenCase>& info) { return info.param.name; }
+std::string caseName(const ::testing::TestParamInfo<GoldenCase>& info)
+{
+    return info.param.name;
+}
 
 std::string show(float value)
 {
@@ -203,11 +211,13 @@ void expectExactly(const GoldenCase& c, Convention convention, const Expected& e
 
     std::size_t mismatches = 0;
     for (std::size_t i = 0; i < c.values.size(); ++i) {
-        if (std::bit_cast<std::uint32_t>(restored[i]) == std::bit_cast<std::uint32_t>(expected.xhat[i]))
+        if (std::bit_cast<std::uint32_t>(restored[i]) ==
+            std::bit_cast<std::uint32_t>(expected.xhat[i]))
             continue;
         if (++mismatches <= kMaxReportedMismatches)
-            ADD_FAILURE() << "element " << i << ": x = " << show(c.values[i]) << "\n  engine x̂ = "
-                          << show(restored[i]) << "\n  expected  = " << show(expected.xhat[i]);
+            ADD_FAILURE() << "element " << i << ": x = " << show(c.values[i])
+                          << "\n  engine x̂ = " << show(restored[i])
+                          << "\n  expected  = " << show(expected.xhat[i]);
     }
     EXPECT_EQ(mismatches, 0u) << "of " << c.values.size() << " elements differ in x̂";
 }
@@ -230,7 +240,8 @@ TEST(PyTorchGolden, AllZeroTensorDefaultUsesScaleOneWherePyTorchUsesEps)
         if (c.tensor != "zeros4x5")
             continue;
         SCOPED_TRACE(c.name);
-        ASSERT_TRUE(c.defaultDiffers.has_value()) << "the fixture must record the default's numbers";
+        ASSERT_TRUE(c.defaultDiffers.has_value())
+            << "the fixture must record the default's numbers";
         const Expected& d = *c.defaultDiffers;
         const auto grid = intGrid(parseNumberFormat(c.format), false);
         for (std::size_t b = 0; b < c.torch.scales.size(); ++b) {
@@ -263,7 +274,8 @@ TEST(PyTorchGolden, TinyRangeDefaultHasNoEpsFloor)
         SCOPED_TRACE(c.name);
         if (!c.defaultDiffers) {
             for (float scale : c.torch.scales)
-                EXPECT_GT(scale, eps) << "a floored scale needs the default's numbers in the fixture";
+                EXPECT_GT(scale, eps)
+                    << "a floored scale needs the default's numbers in the fixture";
             continue;
         }
         for (std::size_t b = 0; b < c.torch.scales.size(); ++b) {
@@ -302,15 +314,16 @@ TEST_P(DefaultConventionAsymmetric, MatchesTorchExceptTheEpsFloor)
         for (std::size_t b = 0; b < c.torch.scales.size(); ++b) {
             if (c.defaultDiffers->scales[b] != c.torch.scales[b]) {
                 EXPECT_EQ(c.torch.scales[b], eps)
-                    << "block " << b << ": the conventions may differ only where PyTorch's eps floor acts";
+                    << "block " << b
+                    << ": the conventions may differ only where PyTorch's eps floor acts";
             }
         }
     }
     expectExactly(c, Convention::Default, c.defaultDiffers ? *c.defaultDiffers : c.torch);
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, DefaultConventionAsymmetric, ::testing::ValuesIn(asymmetricCases()),
-                         caseName);
+INSTANTIATE_TEST_SUITE_P(Golden, DefaultConventionAsymmetric,
+                         ::testing::ValuesIn(asymmetricCases()), caseName);
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PyTorchConvention);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DefaultConventionAsymmetric);

@@ -8,8 +8,8 @@ namespace {
 
 TEST(QuantConfig, ParsesEveryDtypeAndPrintsItBack)
 {
-    for (const char* name : {"int2", "int8", "int16", "uint4", "uint16", "fp16", "bf16",
-                             "fp8-e4m3", "fp8-e5m2", "fp4-e2m1"})
+    for (const char* name : {"int2", "int8", "int16", "uint4", "uint16", "fp16", "bf16", "fp8-e4m3",
+                             "fp8-e5m2", "fp4-e2m1"})
         EXPECT_EQ(toString(parseNumberFormat(name)), name);
     EXPECT_EQ(parseNumberFormat("int4").bits, 4);
     EXPECT_FALSE(parseNumberFormat("uint8").isSigned);
@@ -27,7 +27,8 @@ TEST(QuantConfig, RefusesBadValuesNamingTheOption)
         parseScheme("affine");
         FAIL();
     } catch (const UsageError& e) {
-        EXPECT_STREQ(e.what(), "--scheme: invalid value 'affine' (expected symmetric or asymmetric)");
+        EXPECT_STREQ(e.what(),
+                     "--scheme: invalid value 'affine' (expected symmetric or asymmetric)");
     }
 }
 

@@ -24,7 +24,8 @@ ModelReport smallReport()
     const TensorInfo zeros{"zeros", {2, 2}, DType::F32, 4, 0, 16, "m.safetensors"};
     report.layers.push_back(analyzeTensor(zeros, std::vector<float>(4, 0.0f), report.config));
     const TensorInfo w{"w,1", {4}, DType::F32, 4, 16, 16, "m.safetensors"};
-    report.layers.push_back(analyzeTensor(w, std::vector<float>{0.1f, -0.7f, 0.33f, 1.0f}, report.config));
+    report.layers.push_back(
+        analyzeTensor(w, std::vector<float>{0.1f, -0.7f, 0.33f, 1.0f}, report.config));
     report.skipped.push_back({"ids", "integer tensor (I64)"});
     report.summary.parameters = 8;
     return report;
@@ -43,9 +44,9 @@ TEST(JsonReport, FollowsTheSchema)
     EXPECT_EQ(zeros["scale"], 1.0);
     EXPECT_EQ(zeros["zero_point"], 0);
     EXPECT_EQ(zeros["shape"], nlohmann::json::array({2, 2}));
-    for (const char* key : {"name", "shape", "dtype", "numel", "nonfinite", "blocks", "scale_min",
-                            "scale_max", "mse", "rmse", "max_abs_err", "mean_err", "sqnr_db",
-                            "cosine", "rel_fro", "clipped_frac"})
+    for (const char* key :
+         {"name", "shape", "dtype", "numel", "nonfinite", "blocks", "scale_min", "scale_max", "mse",
+          "rmse", "max_abs_err", "mean_err", "sqnr_db", "cosine", "rel_fro", "clipped_frac"})
         EXPECT_TRUE(doc["layers"][1].contains(key)) << key;
     EXPECT_FALSE(doc["layers"][1].contains("overflow"));
     EXPECT_EQ(doc["skipped"][0]["reason"], "integer tensor (I64)");
@@ -65,7 +66,8 @@ TEST(CsvReport, OneRowPerLayerWithQuotedNames)
 
 TEST(InfoJson, ListsTensorsWithOffsets)
 {
-    const auto model = openModel((test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string());
+    const auto model =
+        openModel((test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string());
     const auto doc = infoJson(*model);
     EXPECT_EQ(doc["format"], "safetensors");
     EXPECT_EQ(doc["parameters"], 233280);

@@ -98,8 +98,7 @@ template <typename Open> Refusal refusalOf(const std::string& path, Open open)
         const auto model = open(path);
         for (std::size_t i = 0; i < model->tensors().size(); ++i)
             model->read(i);
-        ADD_FAILURE() << path << " was accepted, with " << model->tensors().size()
-                      << " tensors";
+        ADD_FAILURE() << path << " was accepted, with " << model->tensors().size() << " tensors";
     } catch (const InputError& error) {
         refusal.thrown = true;
         refusal.message = error.what();
@@ -107,8 +106,7 @@ template <typename Open> Refusal refusalOf(const std::string& path, Open open)
         refusal.offset = error.offset();
         refusal.problem = error.problem();
     } catch (const std::exception& error) {
-        ADD_FAILURE() << path << " threw an exception that is not an InputError: "
-                      << error.what();
+        ADD_FAILURE() << path << " threw an exception that is not an InputError: " << error.what();
     }
     return refusal;
 }
@@ -132,7 +130,8 @@ void expectBroken(const std::string& name, const std::string& phrase,
         << "expected \"" << phrase << "\" in: " << refusal.message;
     EXPECT_FALSE(contains(refusal.message, "\n")) << refusal.message;
     EXPECT_EQ(refusal.offset, offset) << refusal.message;
-    const std::string prefix = refusal.file + ": " +
+    const std::string prefix =
+        refusal.file + ": " +
         (offset ? "at byte " + std::to_string(*offset) + ": " : std::string());
     EXPECT_EQ(refusal.message, prefix + refusal.problem);
 }
@@ -149,19 +148,15 @@ struct RealTensor {
 const std::vector<RealTensor>& realTensors()
 {
     static const std::vector<RealTensor> tensors = {
-        {"layer_norm_43.b_0", {120}}, {"layer_norm_43.w_0", {120}},
-        {"layer_norm_44.b_0", {120}}, {"layer_norm_44.w_0", {120}},
-        {"layer_norm_45.b_0", {120}}, {"layer_norm_45.w_0", {120}},
-        {"layer_norm_46.b_0", {120}}, {"layer_norm_46.w_0", {120}},
-        {"layer_norm_47.b_0", {120}}, {"layer_norm_47.w_0", {120}},
-        {"linear_77.b_0", {360}},     {"linear_77.w_0", {120, 360}},
-        {"linear_78.b_0", {120}},     {"linear_78.w_0", {120, 120}},
-        {"linear_79.b_0", {240}},     {"linear_79.w_0", {120, 240}},
-        {"linear_80.b_0", {120}},     {"linear_80.w_0", {240, 120}},
-        {"linear_81.b_0", {360}},     {"linear_81.w_0", {120, 360}},
-        {"linear_82.b_0", {120}},     {"linear_82.w_0", {120, 120}},
-        {"linear_83.b_0", {240}},     {"linear_83.w_0", {120, 240}},
-        {"linear_84.b_0", {120}},     {"linear_84.w_0", {240, 120}},
+        {"layer_norm_43.b_0", {120}},  {"layer_norm_43.w_0", {120}},  {"layer_norm_44.b_0", {120}},
+        {"layer_norm_44.w_0", {120}},  {"layer_norm_45.b_0", {120}},  {"layer_norm_45.w_0", {120}},
+        {"layer_norm_46.b_0", {120}},  {"layer_norm_46.w_0", {120}},  {"layer_norm_47.b_0", {120}},
+        {"layer_norm_47.w_0", {120}},  {"linear_77.b_0", {360}},      {"linear_77.w_0", {120, 360}},
+        {"linear_78.b_0", {120}},      {"linear_78.w_0", {120, 120}}, {"linear_79.b_0", {240}},
+        {"linear_79.w_0", {120, 240}}, {"linear_80.b_0", {120}},      {"linear_80.w_0", {240, 120}},
+        {"linear_81.b_0", {360}},      {"linear_81.w_0", {120, 360}}, {"linear_82.b_0", {120}},
+        {"linear_82.w_0", {120, 120}}, {"linear_83.b_0", {240}},      {"linear_83.w_0", {120, 240}},
+        {"linear_84.b_0", {120}},      {"linear_84.w_0", {240, 120}},
     };
     return tensors;
 }
@@ -238,9 +233,9 @@ TEST(SafetensorsReader, RealModelReadReturnsTheFileBytes)
         EXPECT_EQ(toVector(tensor.bytes()), expected) << info.name;
         // Trained weights: every value finite, not all zero.
         const auto values = decodeToFloat(info.dtype, tensor.bytes());
-        EXPECT_TRUE(std::all_of(values.begin(), values.end(),
-                                [](float v) { return std::isfinite(v); }))
-            << info.name;
+        EXPECT_TRUE(std::all_of(values.begin(), values.end(), [](float v) {
+            return std::isfinite(v);
+        })) << info.name;
         EXPECT_TRUE(std::any_of(values.begin(), values.end(), [](float v) { return v != 0; }))
             << info.name;
     }
@@ -369,10 +364,10 @@ TEST(SafetensorsReader, DecodesF8E5M2)
 
 TEST(SafetensorsReader, ReadsSignedIntegers)
 {
-    EXPECT_EQ(storedValues<std::int64_t>(DType::I64),
-              (std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), -1, 0, 1,
-                                         0x0102030405060708,
-                                         std::numeric_limits<std::int64_t>::max()}));
+    EXPECT_EQ(
+        storedValues<std::int64_t>(DType::I64),
+        (std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), -1, 0, 1,
+                                   0x0102030405060708, std::numeric_limits<std::int64_t>::max()}));
     EXPECT_EQ(storedValues<std::int32_t>(DType::I32),
               (std::vector<std::int32_t>{std::numeric_limits<std::int32_t>::min(), -1, 0, 1,
                                          0x01020304, std::numeric_limits<std::int32_t>::max()}));
@@ -405,7 +400,8 @@ TEST(SafetensorsReader, ReadsMetadataAndSortsTensorsByOffset)
     ASSERT_TRUE(metadata.is_object());
     EXPECT_EQ(metadata.size(), 3u);
     EXPECT_EQ(metadata.value("format", ""), "pt");
-    EXPECT_EQ(metadata.value("note", ""), "Gr\xC3\xBC\xC3\x9F" "e \xE2\x9C\x93"); // "Grüße ✓"
+    EXPECT_EQ(metadata.value("note", ""), "Gr\xC3\xBC\xC3\x9F"
+                                          "e \xE2\x9C\x93"); // "Grüße ✓"
     EXPECT_EQ(metadata.value("empty", "?"), "");
     EXPECT_FALSE(metadata.contains("__metadata__"));
 
@@ -477,7 +473,10 @@ TEST(SafetensorsReader, ReadsShardedModel)
         std::vector<float> values;
     };
     const std::vector<Expected> expected = {
-        {"embed.weight", shard1, DType::F32, {2, 4},
+        {"embed.weight",
+         shard1,
+         DType::F32,
+         {2, 4},
          {0.0f, 0.125f, 0.25f, 0.375f, 0.5f, 0.625f, 0.75f, 0.875f}},
         {"layers.0.weight", shard1, DType::F32, {2, 2}, {1.0f, -1.0f, 2.0f, -2.0f}},
         {"layers.1.weight", shard2, DType::F32, {3, 2}, {0.5f, 0.25f, -0.5f, -0.25f, 4.0f, -4.0f}},
@@ -495,8 +494,8 @@ TEST(SafetensorsReader, ReadsShardedModel)
         // The offset is one in the tensor's own shard.
         const auto fileBytes = test::readFile(e.file);
         ASSERT_LE(info.offset + info.nbytes, fileBytes.size()) << e.name;
-        EXPECT_EQ(0, std::memcmp(tensor.bytes().data(), fileBytes.data() + info.offset,
-                                 info.nbytes))
+        EXPECT_EQ(0,
+                  std::memcmp(tensor.bytes().data(), fileBytes.data() + info.offset, info.nbytes))
             << e.name;
     }
 }
@@ -586,8 +585,8 @@ TEST(CorruptSafetensors, TruncatedLength)
     expectBroken("truncated_length.safetensors", "unrecognised model format", 0);
     // Given to the safetensors reader directly, the truncation is named.
     const std::string path = corruptFile("truncated_length.safetensors");
-    const Refusal refusal = refusalOf(
-        path, [](const std::string& p) { return openSafetensors(MappedFile::open(p)); });
+    const Refusal refusal =
+        refusalOf(path, [](const std::string& p) { return openSafetensors(MappedFile::open(p)); });
     ASSERT_TRUE(refusal.thrown);
     EXPECT_EQ(refusal.file, path);
     EXPECT_EQ(refusal.offset, std::optional<std::uint64_t>(0));
@@ -627,8 +626,8 @@ TEST(CorruptSafetensors, HeaderNotObject)
     expectBroken("header_not_object.safetensors", "unrecognised model format", 0);
     // The safetensors reader itself names the problem.
     const std::string path = corruptFile("header_not_object.safetensors");
-    const Refusal refusal = refusalOf(
-        path, [](const std::string& p) { return openSafetensors(MappedFile::open(p)); });
+    const Refusal refusal =
+        refusalOf(path, [](const std::string& p) { return openSafetensors(MappedFile::open(p)); });
     ASSERT_TRUE(refusal.thrown);
     EXPECT_EQ(refusal.file, path);
     EXPECT_EQ(refusal.offset, std::optional<std::uint64_t>(8));
@@ -746,9 +745,9 @@ TEST(CorruptSafetensors, ControlCharactersInName)
     EXPECT_EQ(refusal.file, path);
     EXPECT_TRUE(contains(refusal.problem, "unknown dtype \"X16\"")) << refusal.message;
     EXPECT_TRUE(refusal.offset.has_value()) << refusal.message;
-    EXPECT_TRUE(std::none_of(refusal.message.begin(), refusal.message.end(),
-                             [](char c) { return c == '\n' || c == '\x1b'; }))
-        << refusal.message;
+    EXPECT_TRUE(std::none_of(refusal.message.begin(), refusal.message.end(), [](char c) {
+        return c == '\n' || c == '\x1b';
+    })) << refusal.message;
 }
 
 TEST(CorruptSafetensors, IndexHelperShardIsValid)
@@ -770,9 +769,8 @@ TEST(CorruptSafetensors, IndexPathEscape)
 {
     // The target, tests/data/safetensors/dtype_F32.safetensors, exists and holds "values".
     const std::string name = "index_path_escape.safetensors.index.json";
-    ASSERT_TRUE(std::filesystem::exists(
-        std::filesystem::path(corruptFile(name)).parent_path() /
-        "../../safetensors/dtype_F32.safetensors"));
+    ASSERT_TRUE(std::filesystem::exists(std::filesystem::path(corruptFile(name)).parent_path() /
+                                        "../../safetensors/dtype_F32.safetensors"));
     expectBroken(name,
                  "shard name \"../../safetensors/dtype_F32.safetensors\" is not a plain file name",
                  positionIn(corruptFile(name), "\"values\""));

@@ -11,7 +11,8 @@ namespace {
 
 TEST(SharedModels, SafetensorsAndNpzGiveIdenticalReports)
 {
-    const auto st = openModel((test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string());
+    const auto st =
+        openModel((test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string());
     const auto npz = openModel((test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.npz").string());
     for (const char* granularity : {"tensor", "channel:1", "group:40"}) {
         const auto config = test::makeConfig("int8", "asymmetric", granularity, "percentile:99.9");

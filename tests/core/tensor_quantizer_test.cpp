@@ -63,7 +63,8 @@ TEST_P(OddSizes, PerTensorMatchesTheFormulaElementByElement)
     EXPECT_NEAR(q.sums.sumE2, sumE2, 1e-12 * sumE2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, OddSizes, ::testing::Values(1, 15, 17, 31, 33, 127, 129, 1023, 70001));
+INSTANTIATE_TEST_SUITE_P(Sizes, OddSizes,
+                         ::testing::Values(1, 15, 17, 31, 33, 127, 129, 1023, 70001));
 
 TEST(TensorQuantizer, PerChannelAxis0UsesEachRowsRange)
 {
@@ -126,7 +127,8 @@ TEST(TensorQuantizer, AllZeroAndConstantTensors)
     EXPECT_TRUE(std::isinf(m.sqnrDb));
     EXPECT_EQ(m.cosine, 1.0);
 
-    const auto constant = run(std::vector<float>(17, 0.75f), {17}, makeConfig("uint8", "asymmetric"));
+    const auto constant =
+        run(std::vector<float>(17, 0.75f), {17}, makeConfig("uint8", "asymmetric"));
     EXPECT_GT(computeMetrics(constant.sums).sqnrDb, 100.0);
 }
 
@@ -186,8 +188,9 @@ TEST(TensorQuantizer, ReportsWhyAConfigDoesNotFit)
     EXPECT_TRUE(whyNotApplicable({8}, makeConfig("int8", "symmetric", "channel:1")));
     EXPECT_TRUE(whyNotApplicable({}, makeConfig("int8", "symmetric", "group:8")));
     EXPECT_TRUE(whyNotApplicable({0, 4}, makeConfig()));
-    EXPECT_THROW(quantizeTensor(std::vector<float>(8), {8}, makeConfig("int8", "symmetric", "channel:1")),
-                 UsageError);
+    EXPECT_THROW(
+        quantizeTensor(std::vector<float>(8), {8}, makeConfig("int8", "symmetric", "channel:1")),
+        UsageError);
 }
 
 TEST(TensorQuantizer, ProgressCountsEveryElementOnce)
@@ -212,7 +215,9 @@ TEST(TensorQuantizer, ProgressCanCancelInsideOneLargeBlock)
     QuantizeRequest request;
     // Stop at the first check-in: the MSE search over a single block would otherwise
     // quantize the tensor a thousand times before anything finished.
-    request.progress = [&](std::uint64_t) { return ++calls < 1; };
+    request.progress = [&](std::uint64_t) {
+        return ++calls < 1;
+    };
     EXPECT_THROW(quantizeTensor(values, {1 << 20}, makeConfig("int8", "symmetric", "tensor", "mse"),
                                 request),
                  CancelledError);

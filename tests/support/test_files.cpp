@@ -7,8 +7,14 @@
 
 namespace qs::test {
 
-std::filesystem::path testDataDir() { return QS_TEST_DATA_DIR; }
-std::filesystem::path sharedModelsDir() { return QS_SHARED_MODELS_DIR; }
+std::filesystem::path testDataDir()
+{
+    return QS_TEST_DATA_DIR;
+}
+std::filesystem::path sharedModelsDir()
+{
+    return QS_SHARED_MODELS_DIR;
+}
 
 TempDir::TempDir()
 {
@@ -27,7 +33,8 @@ TempDir::~TempDir()
 void writeFile(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes)
 {
     std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     if (!out)
         throw std::runtime_error("cannot write " + path.string());
 }
