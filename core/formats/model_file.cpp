@@ -5,8 +5,8 @@
 #include "formats/numpy_reader.h"
 #include "formats/safetensors_reader.h"
 
+#include <cctype>
 #include <cstring>
-#include <fstream>
 
 namespace qs {
 
@@ -26,7 +26,7 @@ bool checkedNumel(const Shape& shape, std::uint64_t& numel)
 namespace {
 enum class Detected { Safetensors, SafetensorsIndex, Npy, Npz, Unknown };
 
-Detected detect(const std::string& path, std::span<const std::uint8_t> head, std::uint64_t fileSize)
+Detected detect(std::span<const std::uint8_t> head, std::uint64_t fileSize)
 {
     if (head.size() >= 6 && std::memcmp(head.data(), "\x93NUMPY", 6) == 0)
         return Detected::Npy;
@@ -48,7 +48,6 @@ Detected detect(const std::string& path, std::span<const std::uint8_t> head, std
         return Detected::SafetensorsIndex;
     if (head.size() >= 9 && head[8] == '{')
         return Detected::Safetensors; // a header length that lies: let the reader say so
-    (void)path;
     return Detected::Unknown;
 }
 } // namespace
@@ -58,7 +57,7 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
     auto file = MappedFile::open(path);
     const auto bytes = file->bytes();
     const auto head = bytes.first(std::min<std::size_t>(bytes.size(), 64));
-    switch (detect(path, head, file->size())) {
+    switch (detect(head, file->size())) {
     case Detected::Safetensors:
         return openSafetensors(file);
     case Detected::SafetensorsIndex:
