@@ -8,6 +8,7 @@
 #include <mutex>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 namespace qs {
 
@@ -23,7 +24,7 @@ std::optional<std::string> skipReason(const TensorInfo& info, const QuantConfig&
 }
 
 // Runs `work` on a float32 view of the tensor: the mapped bytes themselves when the file
-// stores aligned float32, else a decoded copy that lives only for this tensor.
+// stores aligned float32, else the values widened into this thread's reusable buffer.
 template <typename Work>
 void withFloatValues(const ModelFile& model, std::size_t index, Work&& work)
 {
@@ -121,8 +122,12 @@ ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
     std::vector<LayerReport> layers(selected.size());
     tbb::parallel_for(std::size_t{0}, selected.size(), [&](std::size_t k) {
         const TensorInfo& info = tensors[selected[k]];
-        withFloatValues(model, selected[k], [&](std::span<const float> values) {
-            layers[k] = analyzeTensor(info, values, config, progress);
+        // Isolated: while this thread waits inside the tensor's own parallel loops, TBB must
+        // not hand it another tensor, which would reuse its widening buffer underneath.
+        tbb::this_task_arena::isolate([&] {
+            withFloatValues(model, selected[k], [&](std::span<const float> values) {
+                layers[k] = analyzeTensor(info, values, config, progress);
+            });
         });
     });
     report.layers = std::move(layers);

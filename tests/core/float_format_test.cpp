@@ -1,6 +1,9 @@
 // Spec §6: narrow float casts, their saturation and underflow counts, and the decoders of
 // stored narrow types.
+#include "common/cpu_features.h"
 #include "quant/float_format.h"
+#include "tensor/decode.h"
+#include "tensor/decode_f16c.h"
 
 #include <bit>
 #include <cmath>
@@ -104,10 +107,6 @@ TEST(FloatFormat, EveryFp8E4M3CodeRoundTripsThroughTheCast)
 
 } // namespace
 } // namespace qs
-
-#include "common/cpu_features.h"
-#include "tensor/decode.h"
-#include "tensor/decode_f16c.h"
 
 namespace qs {
 namespace {

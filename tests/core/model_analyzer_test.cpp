@@ -4,6 +4,7 @@
 #include "support/quant_fixtures.h"
 #include "support/test_files.h"
 
+#include <cstring>
 #include <gtest/gtest.h>
 
 namespace qs {
@@ -82,6 +83,65 @@ TEST(ModelAnalyzer, ProgressCanCancel)
     AnalyzeOptions options;
     options.progress = &cancel;
     EXPECT_THROW(analyzeModel(*model, test::makeConfig(), options), CancelledError);
+}
+
+} // namespace
+} // namespace qs
+
+namespace qs {
+namespace {
+
+// Many fp16 tensors of different sizes, each large enough to be split over threads: every
+// tensor is widened into a per-thread buffer, and the numbers must not depend on how the
+// threads interleave the tensors.
+TEST(ModelAnalyzer, WidenedTensorsGiveTheSameNumbersOnOneAndTwoThreads)
+{
+    test::TempDir dir;
+    const auto path = dir.file("halves.safetensors");
+    nlohmann::ordered_json header;
+    std::vector<std::uint8_t> data;
+    for (int t = 0; t < 12; ++t) {
+        const std::int64_t rows = 4 + t, cols = 40000 + 1000 * t;
+        const auto values = test::gaussian(static_cast<std::size_t>(rows * cols), 100 + t);
+        const std::size_t begin = data.size();
+        for (float v : values) {
+            // fp16 by truncation is fine for test data: these are normal numbers.
+            std::uint32_t bits;
+            std::memcpy(&bits, &v, 4);
+            const int exponent = static_cast<int>((bits >> 23) & 0xff) - 112;
+            const std::uint16_t half =
+                exponent <= 0
+                    ? static_cast<std::uint16_t>((bits >> 16) & 0x8000)
+                    : static_cast<std::uint16_t>(((bits >> 16) & 0x8000) | (exponent << 10) |
+                                                 ((bits >> 13) & 0x3ff));
+            data.push_back(static_cast<std::uint8_t>(half));
+            data.push_back(static_cast<std::uint8_t>(half >> 8));
+        }
+        header["t" + std::to_string(t)] = {
+            {"dtype", "F16"}, {"shape", {rows, cols}}, {"data_offsets", {begin, data.size()}}};
+    }
+    const std::string text = header.dump();
+    std::vector<std::uint8_t> file(8 + text.size() + data.size());
+    const std::uint64_t length = text.size();
+    std::memcpy(file.data(), &length, 8);
+    std::memcpy(file.data() + 8, text.data(), text.size());
+    std::memcpy(file.data() + 8 + text.size(), data.data(), data.size());
+    test::writeFile(path, file);
+
+    const auto model = openModel(path.string());
+    const auto config = test::makeConfig("int4", "symmetric", "tensor");
+    AnalyzeOptions one, two;
+    one.threads = 1;
+    two.threads = 2;
+    const ModelReport a = analyzeModel(*model, config, one);
+    for (int round = 0; round < 3; ++round) {
+        const ModelReport b = analyzeModel(*model, config, two);
+        ASSERT_EQ(a.layers.size(), b.layers.size());
+        for (std::size_t i = 0; i < a.layers.size(); ++i) {
+            EXPECT_EQ(a.layers[i].metrics.mse, b.layers[i].metrics.mse) << a.layers[i].name;
+            EXPECT_EQ(a.layers[i].scaleMax, b.layers[i].scaleMax) << a.layers[i].name;
+        }
+    }
 }
 
 } // namespace

@@ -1,12 +1,15 @@
 // Whole-tensor quantization: block layouts of every granularity, group remainders, odd
 // sizes, nonfinite values, degenerate tensors and thread-count independence.
 #include "analysis/error_metrics.h"
+#include "analysis/histogram.h"
 #include "common/error.h"
+#include "quant/block_layout.h"
 #include "quant/tensor_quantizer.h"
 #include "support/quant_fixtures.h"
 
 #include <gtest/gtest.h>
 #include <limits>
+#include <numeric>
 #include <tbb/global_control.h>
 
 namespace qs {
@@ -226,11 +229,6 @@ TEST(TensorQuantizer, ProgressCanCancelInsideOneLargeBlock)
 
 } // namespace
 } // namespace qs
-
-#include "analysis/histogram.h"
-#include "quant/block_layout.h"
-
-#include <numeric>
 
 namespace qs {
 namespace {
