@@ -6,10 +6,12 @@
 #include "report/csv_report.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
+#include "terminal_progress.h"
 
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 
 namespace qs::cli {
 
@@ -53,7 +55,13 @@ int runAnalyze(const Options& options)
         }
     }
     const auto model = openModel(options.model);
-    const ModelReport report = analyzeModel(*model, options.config, analyzeOptions);
+    ModelReport report;
+    {
+        std::optional<TerminalProgress> progress;
+        if (TerminalProgress::wanted())
+            analyzeOptions.progress = &progress.emplace();
+        report = analyzeModel(*model, options.config, analyzeOptions);
+    }
     if (options.jsonOut)
         writeTo(*options.jsonOut,
                 [&](std::ostream& out) { out << reportJson(report).dump(2) << '\n'; });
