@@ -85,19 +85,16 @@ std::vector<std::uint8_t> toLittleEndianC(std::span<const std::uint8_t> source,
     return target;
 }
 
-// A view into the mapping when the stored bytes are already what readers promise, else a
-// converted copy; either way the pages of [releaseOffset, +releaseLength) go back to the
-// OS once nobody needs them.
-TensorBytes fromMapping(std::span<const std::uint8_t> data, const NpyLayout& layout,
-                        const std::shared_ptr<const MappedFile>& file, std::uint64_t releaseOffset,
-                        std::uint64_t releaseLength)
+// The array at [offset, offset + length) of the file: a view into the mapping when the
+// stored bytes are already what readers promise, else a converted copy; either way its
+// pages go back to the OS once nobody needs them.
+TensorBytes fromMapping(const std::shared_ptr<const MappedFile>& file, std::uint64_t offset,
+                        std::uint64_t length, const NpyLayout& layout)
 {
     if (!needsConversion(layout))
-        return TensorBytes(data, file, [file, releaseOffset, releaseLength] {
-            file->release(releaseOffset, releaseLength);
-        });
-    auto converted = toLittleEndianC(data, layout);
-    file->release(releaseOffset, releaseLength);
+        return TensorBytes::mapped(file, offset, length);
+    auto converted = toLittleEndianC(file->bytes().subspan(offset, length), layout);
+    file->release(offset, length);
     return TensorBytes(std::move(converted));
 }
 
@@ -132,8 +129,7 @@ public:
     TensorBytes read(std::size_t index) const override
     {
         const TensorInfo& info = tensors_.at(index);
-        return fromMapping(file_->bytes().subspan(info.offset, info.nbytes), layout_, file_,
-                           info.offset, info.nbytes);
+        return fromMapping(file_, info.offset, info.nbytes, layout_);
     }
 
 private:
@@ -238,10 +234,10 @@ TensorBytes NpzFile::read(std::size_t index) const
 {
     const auto& [entry, layout] = arrays_.at(index);
     if (entry.method == 0) {
+        // Extracted first only for its checks (bounds, CRC); the array is then viewed in place.
         std::vector<std::uint8_t> unused;
-        const auto whole = extractZipEntry(file_->bytes(), entry, path_, unused);
-        return fromMapping(whole.subspan(layout.dataStart, layout.nbytes), layout, file_,
-                           entry.dataOffset, entry.compressedSize);
+        extractZipEntry(file_->bytes(), entry, path_, unused);
+        return fromMapping(file_, entry.dataOffset + layout.dataStart, layout.nbytes, layout);
     }
     // Inflated afresh on every call, into a buffer of the caller's own: no shared state.
     auto buffer = std::make_shared<std::vector<std::uint8_t>>();

@@ -30,11 +30,7 @@ public:
     TensorBytes read(std::size_t index) const override
     {
         const TensorInfo& info = tensors_.at(index);
-        auto view = file_->bytes().subspan(info.offset, info.nbytes);
-        auto file = file_;
-        return TensorBytes(view, file_, [file, offset = info.offset, length = info.nbytes] {
-            file->release(offset, length);
-        });
+        return TensorBytes::mapped(file_, info.offset, info.nbytes);
     }
 
 private:

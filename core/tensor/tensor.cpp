@@ -1,5 +1,7 @@
 #include "tensor/tensor.h"
 
+#include "common/mapped_file.h"
+
 namespace qs {
 
 std::string shapeToString(const Shape& shape, char separator)
@@ -25,6 +27,13 @@ TensorBytes::TensorBytes(std::vector<std::uint8_t> buffer)
     : buffer_(std::move(buffer))
 {
     view_ = buffer_;
+}
+
+TensorBytes TensorBytes::mapped(const std::shared_ptr<const MappedFile>& file, std::uint64_t offset,
+                                std::uint64_t length)
+{
+    return TensorBytes(file->bytes().subspan(offset, length), file,
+                       [file, offset, length] { file->release(offset, length); });
 }
 
 TensorBytes::~TensorBytes()

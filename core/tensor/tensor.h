@@ -12,6 +12,8 @@
 
 namespace qs {
 
+class MappedFile;
+
 using Shape = std::vector<std::int64_t>;
 
 std::string shapeToString(const Shape& shape, char separator = 'x'); // "192x256", scalar: ""
@@ -36,6 +38,10 @@ public:
     TensorBytes(std::span<const std::uint8_t> view, std::shared_ptr<const void> owner,
                 std::function<void()> onRelease = {});
     explicit TensorBytes(std::vector<std::uint8_t> buffer);
+    // A view of [offset, offset + length) of a mapped file whose pages are handed back to
+    // the OS when the view is destroyed. The range must lie inside the file.
+    static TensorBytes mapped(const std::shared_ptr<const MappedFile>& file, std::uint64_t offset,
+                              std::uint64_t length);
     ~TensorBytes();
     TensorBytes(TensorBytes&& other) noexcept;
     TensorBytes& operator=(TensorBytes&& other) noexcept;
