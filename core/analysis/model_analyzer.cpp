@@ -15,6 +15,8 @@ namespace qs {
 namespace {
 std::optional<std::string> skipReason(const TensorInfo& info, const QuantConfig& config)
 {
+    if (!info.unsupported.empty())
+        return info.unsupported;
     if (!isFloat(info.dtype)) {
         const bool isBool = info.dtype == DType::Bool;
         return std::string(isBool ? "boolean tensor (" : "integer tensor (") +

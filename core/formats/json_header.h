@@ -18,6 +18,10 @@ nlohmann::json parseStrictJson(std::span<const std::uint8_t> text, const std::st
 // '?', and anything past `limit` characters is cut.
 std::string printable(std::string_view text, std::size_t limit = 120);
 
+// Text from a file as valid UTF-8 for JSON output: each byte that does not start a
+// well-formed sequence becomes U+FFFD.
+std::string validUtf8(std::string_view text);
+
 // Absolute offset of the n-th (1-based) occurrence of `"key"` in `text`, for pointing at a
 // bad entry; `base` when it does not occur that often.
 std::uint64_t findJsonKeyOffset(std::span<const std::uint8_t> text, const std::string& key,

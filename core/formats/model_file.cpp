@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/mapped_file.h"
+#include "formats/gguf_reader.h"
 #include "formats/numpy_reader.h"
 #include "formats/safetensors_reader.h"
 
@@ -24,10 +25,12 @@ bool checkedNumel(const Shape& shape, std::uint64_t& numel)
 }
 
 namespace {
-enum class Detected { Safetensors, SafetensorsIndex, Npy, Npz, Unknown };
+enum class Detected { Safetensors, SafetensorsIndex, Npy, Npz, Gguf, Unknown };
 
 Detected detect(std::span<const std::uint8_t> head, std::uint64_t fileSize)
 {
+    if (head.size() >= 4 && std::memcmp(head.data(), "GGUF", 4) == 0)
+        return Detected::Gguf;
     if (head.size() >= 6 && std::memcmp(head.data(), "\x93NUMPY", 6) == 0)
         return Detected::Npy;
     if (head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0)
@@ -66,13 +69,15 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
         return openNpy(file);
     case Detected::Npz:
         return openNpz(file);
+    case Detected::Gguf:
+        return openGguf(file);
     case Detected::Unknown:
         break;
     }
     if (bytes.empty())
         throw InputError(path, std::nullopt, "the file is empty");
-    throw InputError(path, 0,
-                     "unrecognised model format (expected safetensors, .npy or .npz content)");
+    throw InputError(
+        path, 0, "unrecognised model format (expected safetensors, GGUF, .npy or .npz content)");
 }
 
 } // namespace qs

@@ -38,7 +38,7 @@ protected:
     nlohmann::json metadata_;
 };
 
-// Opens any supported model file, recognising the format by its content: safetensors
+// Opens any supported model file, recognising the format by its content: GGUF, safetensors
 // (and a sharded model's *.safetensors.index.json), .npy and .npz. Throws InputError
 // naming the file and the problem.
 std::unique_ptr<ModelFile> openModel(const std::string& path);

@@ -117,7 +117,7 @@ TensorInfo SafetensorsFile::parseEntry(const std::string& name, const nlohmann::
     info.file = path_;
     const auto& dtypeName = dtypeField->get_ref<const std::string&>();
     const auto dtype = dtypeFromName(dtypeName);
-    if (!dtype)
+    if (!dtype || isBlockType(*dtype)) // block types are ggml's, not safetensors'
         fail("unknown dtype \"" + printable(dtypeName) + "\"");
     info.dtype = *dtype;
     for (const auto& dim : *shapeField) {
@@ -142,7 +142,7 @@ TensorInfo SafetensorsFile::parseEntry(const std::string& name, const nlohmann::
         fail("data_offsets end " + std::to_string(end) + " lies past the " +
              std::to_string(dataSize) + " data bytes of the file");
     std::uint64_t expected = 0;
-    const bool overflow = __builtin_mul_overflow(info.numel, dtypeSize(info.dtype), &expected);
+    const bool overflow = !storageBytes(info.dtype, info.numel, expected);
     if (overflow || expected != end - begin)
         fail("shape " + shapeToString(info.shape) + " of " + std::string(dtypeName) + " needs " +
              (overflow ? std::string("too many") : std::to_string(expected)) +

@@ -31,11 +31,14 @@ nlohmann::ordered_json infoJson(const ModelFile& model)
     doc["metadata"] = model.metadata();
     auto& tensors = doc["tensors"] = nlohmann::ordered_json::array();
     for (const TensorInfo& info : model.tensors()) {
-        tensors.push_back({{"name", info.name},
-                           {"shape", info.shape},
-                           {"dtype", dtypeName(info.dtype)},
-                           {"numel", info.numel},
-                           {"offset", info.offset}});
+        nlohmann::ordered_json entry{
+            {"name", info.name},   {"shape", info.shape},   {"dtype", storedTypeName(info)},
+            {"numel", info.numel}, {"offset", info.offset}, {"nbytes", info.nbytes}};
+        if (isBlockType(info.dtype))
+            entry["bits_per_element"] = bitsPerElement(info.dtype);
+        if (!info.unsupported.empty())
+            entry["unsupported"] = info.unsupported;
+        tensors.push_back(std::move(entry));
     }
     return doc;
 }

@@ -74,7 +74,7 @@ void writeInfoText(std::ostream& out, const ModelFile& model)
     std::vector<std::vector<std::string>> rows{{"name", "shape", "dtype", "numel", "offset"}};
     for (const TensorInfo& t : model.tensors())
         rows.push_back({t.name, '[' + shapeToString(t.shape, ',') + ']',
-                        std::string(dtypeName(t.dtype)), std::to_string(t.numel),
+                        storedTypeName(t), std::to_string(t.numel),
                         std::to_string(t.offset)});
     printTable(out, rows);
 }

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "quant/float_format.h"
 #include "tensor/decode_f16c.h"
+#include "tensor/ggml_blocks.h"
 
 #include <bit>
 #include <cstring>
@@ -52,10 +53,17 @@ void widenHalfPortable(const std::uint8_t* src, std::size_t count, float* out)
 void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t first,
                    std::size_t count, float* out)
 {
-    const std::size_t size = dtypeSize(type);
-    if (!isFloat(type) || (first + count) * size > bytes.size())
-        throw Error("decodeToFloat: bad element range or non-float type");
-    const std::uint8_t* src = bytes.data() + first * size;
+    if (!isFloat(type))
+        throw Error("decodeToFloat: non-float type");
+    const DTypeTraits& t = traits(type);
+    if (first % t.blockElements != 0 || count % t.blockElements != 0 ||
+        (first + count) / t.blockElements * t.blockBytes > bytes.size())
+        throw Error("decodeToFloat: bad element range");
+    const std::uint8_t* src = bytes.data() + first / t.blockElements * t.blockBytes;
+    if (isBlockType(type)) {
+        decodeGgmlBlocks(type, src, count / t.blockElements, out);
+        return;
+    }
     switch (type) {
     case DType::F32:
         std::memcpy(out, src, count * sizeof(float));
@@ -85,7 +93,8 @@ void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t 
 
 std::vector<float> decodeToFloat(DType type, std::span<const std::uint8_t> bytes)
 {
-    std::vector<float> out(bytes.size() / dtypeSize(type));
+    const DTypeTraits& t = traits(type);
+    std::vector<float> out(bytes.size() / t.blockBytes * t.blockElements);
     decodeToFloat(type, bytes, 0, out.size(), out.data());
     return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Widening of stored floating-point elements to float32, the type the engine computes in.
+// Widening of stored floating-point elements (plain or ggml block-quantized) to float32,
+// the type the engine computes in.
 
 #include "tensor/dtype.h"
 
@@ -11,8 +12,8 @@
 namespace qs {
 
 // Converts `count` elements starting at element `first` of little-endian `bytes`.
-// `type` must be a floating type. F64 values beyond float range become ±Inf (and are
-// then counted as nonfinite).
+// `type` must be a floating type; for a block type `first` and `count` are whole blocks.
+// F64 values beyond float range become ±Inf (and are then counted as nonfinite).
 void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t first,
                    std::size_t count, float* out);
 

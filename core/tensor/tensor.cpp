@@ -15,6 +15,11 @@ std::string shapeToString(const Shape& shape, char separator)
     return text;
 }
 
+std::string storedTypeName(const TensorInfo& info)
+{
+    return info.storedType.empty() ? std::string(dtypeName(info.dtype)) : info.storedType;
+}
+
 TensorBytes::TensorBytes(std::span<const std::uint8_t> view, std::shared_ptr<const void> owner,
                          std::function<void()> onRelease)
     : view_(view)

@@ -26,7 +26,16 @@ struct TensorInfo {
     std::uint64_t offset = 0; // absolute byte offset of the data in its file
     std::uint64_t nbytes = 0;
     std::string file; // the file holding the data (differs per shard)
+    // The format's own name for the stored type when `dtype` cannot express it (a ggml
+    // type this tool does not decode); shown instead of dtypeName.
+    std::string storedType;
+    // Why the tensor cannot be analysed although it is listed ("unsupported tensor type
+    // IQ2_XXS"); empty for readable tensors.
+    std::string unsupported;
 };
+
+// The stored type as the user should see it: "F32", "Q4_K", "IQ2_XXS".
+std::string storedTypeName(const TensorInfo& info);
 
 // The bytes of one tensor, little-endian and in row-major (C) order. They are either a
 // view into a mapped file (kept alive by `owner`) or a buffer the reader filled (a
