@@ -4,6 +4,7 @@
 #include "common/mapped_file.h"
 #include "formats/gguf_reader.h"
 #include "formats/numpy_reader.h"
+#include "formats/pytorch_reader.h"
 #include "formats/safetensors_reader.h"
 
 #include <cctype>
@@ -25,7 +26,7 @@ bool checkedNumel(const Shape& shape, std::uint64_t& numel)
 }
 
 namespace {
-enum class Detected { Safetensors, SafetensorsIndex, Npy, Npz, Gguf, Unknown };
+enum class Detected { Safetensors, SafetensorsIndex, Npy, Zip, Gguf, PytorchLegacy, Tar, Unknown };
 
 Detected detect(std::span<const std::uint8_t> head, std::uint64_t fileSize)
 {
@@ -34,9 +35,11 @@ Detected detect(std::span<const std::uint8_t> head, std::uint64_t fileSize)
     if (head.size() >= 6 && std::memcmp(head.data(), "\x93NUMPY", 6) == 0)
         return Detected::Npy;
     if (head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0)
-        return Detected::Npz;
+        return Detected::Zip;
     if (head.size() >= 4 && std::memcmp(head.data(), "PK\x05\x06", 4) == 0)
-        return Detected::Npz; // an empty zip archive
+        return Detected::Zip; // an empty zip archive
+    if (isPytorchLegacy(head))
+        return Detected::PytorchLegacy;
     // safetensors: u64 header length, then a JSON object.
     if (head.size() >= 9 && head[8] == '{') {
         std::uint64_t headerLength;
@@ -60,15 +63,24 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
     auto file = MappedFile::open(path);
     const auto bytes = file->bytes();
     const auto head = bytes.first(std::min<std::size_t>(bytes.size(), 64));
-    switch (detect(head, file->size())) {
+    const bool tar = bytes.size() >= 262 && std::memcmp(bytes.data() + 257, "ustar", 5) == 0;
+    switch (tar ? Detected::Tar : detect(head, file->size())) {
     case Detected::Safetensors:
         return openSafetensors(file);
     case Detected::SafetensorsIndex:
         return openSafetensorsIndex(file);
     case Detected::Npy:
         return openNpy(file);
-    case Detected::Npz:
+    case Detected::Zip:
+        if (isPytorchZip(bytes, path))
+            return openPytorchZip(file);
         return openNpz(file);
+    case Detected::PytorchLegacy:
+        return openPytorchLegacy(file);
+    case Detected::Tar:
+        throw InputError(path, 0,
+                         "tar checkpoints of PyTorch before 0.4 are not supported; "
+                         "re-save the model with torch.save");
     case Detected::Gguf:
         return openGguf(file);
     case Detected::Unknown:
@@ -77,7 +89,8 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
     if (bytes.empty())
         throw InputError(path, std::nullopt, "the file is empty");
     throw InputError(
-        path, 0, "unrecognised model format (expected safetensors, GGUF, .npy or .npz content)");
+        path, 0,
+        "unrecognised model format (expected safetensors, GGUF, PyTorch, .npy or .npz content)");
 }
 
 } // namespace qs

@@ -5,6 +5,7 @@
 #include "formats/npy_header.h"
 #include "formats/zip_archive.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -167,7 +168,15 @@ private:
 
 void NpzFile::parse()
 {
-    for (ZipEntry& entry : readZipDirectory(file_->bytes(), path_)) {
+    auto entries = readZipDirectory(file_->bytes(), path_);
+    if (!entries.empty() && std::none_of(entries.begin(), entries.end(), [](const ZipEntry& e) {
+            return e.name.ends_with(".npy");
+        }))
+        throw InputError(path_, std::nullopt,
+                         "a zip archive holding neither .npy arrays (npz) nor a PyTorch "
+                         "data.pkl; first entry \"" +
+                             printableNpyText(entries.front().name) + "\"");
+    for (ZipEntry& entry : entries) {
         constexpr std::string_view suffix = ".npy";
         if (!entry.name.ends_with(suffix))
             continue; // np.load ignores other members too

@@ -354,6 +354,28 @@ std::span<const std::uint8_t> entryData(std::span<const std::uint8_t> archive,
 }
 } // namespace
 
+namespace {
+// Two entries sharing bytes is how "zip bombs" multiply their output and how a crafted
+// archive shows different data to different readers; no writer of model files does it.
+void refuseOverlaps(const std::vector<ZipEntry>& entries, const std::string& file)
+{
+    std::vector<const ZipEntry*> byOffset;
+    for (const ZipEntry& entry : entries)
+        byOffset.push_back(&entry);
+    std::sort(byOffset.begin(), byOffset.end(), [](const ZipEntry* a, const ZipEntry* b) {
+        return a->localHeaderOffset < b->localHeaderOffset;
+    });
+    for (std::size_t i = 1; i < byOffset.size(); ++i) {
+        const ZipEntry& previous = *byOffset[i - 1];
+        const ZipEntry& next = *byOffset[i];
+        if (previous.dataOffset + previous.compressedSize > next.localHeaderOffset)
+            throw InputError(file, next.localHeaderOffset,
+                             "zip entries " + quotedName(previous.name) + " and " +
+                                 quotedName(next.name) + " overlap");
+    }
+}
+} // namespace
+
 std::vector<ZipEntry> readZipDirectory(std::span<const std::uint8_t> archive,
                                        const std::string& file)
 {
@@ -371,6 +393,7 @@ std::vector<ZipEntry> readZipDirectory(std::span<const std::uint8_t> archive,
                              "duplicate zip entry name " + quotedName(entry.name));
         entries.push_back(std::move(entry));
     }
+    refuseOverlaps(entries, file);
     return entries;
 }
 
