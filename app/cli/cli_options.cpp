@@ -14,8 +14,14 @@ const char* usageText()
       [--granularity G] [--calibration C] [--narrow-range] [--fp-mode M]
       [--convention K] [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
+  quantscope-cli compare REFERENCE CANDIDATE [--tensors REGEX] [--threads N]
+      [--json FILE|-] [--csv FILE|-]
 
-  MODEL  a .safetensors file, a sharded model's .safetensors.index.json, .npy or .npz
+  MODEL  a safetensors file (or a sharded model's .safetensors.index.json), GGUF,
+         PyTorch checkpoint (.pt/.pth/.bin), .npy or .npz; the format is read from
+         the content
+  compare measures CANDIDATE's values (e.g. a quantized GGUF) against REFERENCE's,
+         tensor by tensor, matched by name
   D      int2..int16, uint2..uint16, fp16, bf16, fp8-e4m3, fp8-e5m2, fp4-e2m1 (int8)
   P      gguf-q8_0, gguf-q4_0, mxfp4, mxfp8-e4m3 (fixes dtype, scheme, granularity)
   S      symmetric (default) | asymmetric
@@ -48,6 +54,15 @@ private:
     std::size_t next_ = 0;
 };
 
+bool isQuantizationOption(const std::string& arg)
+{
+    for (const char* option : {"--dtype", "--preset", "--scheme", "--granularity", "--calibration",
+                               "--narrow-range", "--fp-mode", "--convention"})
+        if (arg == option)
+            return true;
+    return false;
+}
+
 int parseThreads(const std::string& text)
 {
     int value = 0;
@@ -63,7 +78,7 @@ Options parseOptions(const std::vector<std::string>& args)
     Options options;
     ArgCursor cursor(args);
     if (cursor.done())
-        throw UsageError("missing command (info or analyze); see --help");
+        throw UsageError("missing command (info, analyze or compare); see --help");
     const std::string command = cursor.take();
     if (command == "--help" || command == "-h" || command == "help")
         return options;
@@ -75,21 +90,27 @@ Options parseOptions(const std::vector<std::string>& args)
         options.command = Options::Command::Info;
     else if (command == "analyze")
         options.command = Options::Command::Analyze;
+    else if (command == "compare")
+        options.command = Options::Command::Compare;
     else
-        throw UsageError("unknown command '" + command + "' (expected info or analyze)");
+        throw UsageError("unknown command '" + command + "' (expected info, analyze or compare)");
 
     std::optional<Preset> preset;
     bool dtypeGiven = false;
+    const bool compare = options.command == Options::Command::Compare;
     while (!cursor.done()) {
         const std::string arg = cursor.take();
-        const bool analyze = options.command == Options::Command::Analyze;
+        const bool info = options.command == Options::Command::Info;
         if (arg == "--help" || arg == "-h") {
             options.command = Options::Command::Help;
             return options;
-        } else if (arg == "--json" && !analyze) {
+        } else if (arg == "--json" && info) {
             options.infoJson = true;
-        } else if (arg.rfind("--", 0) == 0 && !analyze) {
+        } else if (arg.rfind("--", 0) == 0 && info) {
             throw UsageError("info: unknown option '" + arg + "'");
+        } else if (compare && isQuantizationOption(arg)) {
+            throw UsageError("compare: " + arg +
+                             " does not apply (compare measures the candidate's stored values)");
         } else if (arg == "--dtype") {
             options.config.format = parseNumberFormat(cursor.value(arg));
             dtypeGiven = true;
@@ -119,12 +140,17 @@ Options parseOptions(const std::vector<std::string>& args)
             throw UsageError("unknown option '" + arg + "'");
         } else if (options.model.empty()) {
             options.model = arg;
+        } else if (compare && options.candidate.empty()) {
+            options.candidate = arg;
         } else {
-            throw UsageError("unexpected argument '" + arg + "' (only one MODEL)");
+            throw UsageError("unexpected argument '" + arg + "'" +
+                             (compare ? " (compare takes two files)" : " (only one MODEL)"));
         }
     }
     if (options.model.empty())
-        throw UsageError("missing MODEL file");
+        throw UsageError(compare ? "missing REFERENCE and CANDIDATE files" : "missing MODEL file");
+    if (compare && options.candidate.empty())
+        throw UsageError("missing CANDIDATE file");
     if (preset) {
         if (dtypeGiven)
             throw UsageError("--preset fixes the number format: do not combine it with --dtype");

@@ -10,8 +10,9 @@
 namespace qs::cli {
 
 struct Options {
-    enum class Command { Help, Version, Info, Analyze } command = Command::Help;
-    std::string model;
+    enum class Command { Help, Version, Info, Analyze, Compare } command = Command::Help;
+    std::string model;     // compare: the reference
+    std::string candidate; // compare only
     bool infoJson = false;
     QuantConfig config;
     std::optional<std::string> tensorRegex;

@@ -1,8 +1,10 @@
 #include "commands.h"
 
 #include "analysis/model_analyzer.h"
+#include "analysis/model_compare.h"
 #include "common/error.h"
 #include "formats/model_file.h"
+#include "report/compare_report.h"
 #include "report/csv_report.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
@@ -42,18 +44,37 @@ int runInfo(const Options& options)
     return 0;
 }
 
+std::optional<std::regex> tensorFilter(const Options& options)
+{
+    if (!options.tensorRegex)
+        return std::nullopt;
+    try {
+        return std::regex(*options.tensorRegex);
+    } catch (const std::regex_error&) {
+        throw UsageError("--tensors: invalid regular expression '" + *options.tensorRegex + "'");
+    }
+}
+
+template <typename Report>
+void writeReports(const Options& options, const Report& report,
+                  nlohmann::ordered_json (*toJson)(const Report&),
+                  void (*toCsv)(std::ostream&, const Report&),
+                  void (*toText)(std::ostream&, const Report&))
+{
+    if (options.jsonOut)
+        writeTo(*options.jsonOut,
+                [&](std::ostream& out) { out << toJson(report).dump(2) << '\n'; });
+    if (options.csvOut)
+        writeTo(*options.csvOut, [&](std::ostream& out) { toCsv(out, report); });
+    if (!options.jsonOut && !options.csvOut)
+        toText(std::cout, report);
+}
+
 int runAnalyze(const Options& options)
 {
     AnalyzeOptions analyzeOptions;
     analyzeOptions.threads = options.threads;
-    if (options.tensorRegex) {
-        try {
-            analyzeOptions.tensorFilter.emplace(*options.tensorRegex);
-        } catch (const std::regex_error&) {
-            throw UsageError("--tensors: invalid regular expression '" + *options.tensorRegex +
-                             "'");
-        }
-    }
+    analyzeOptions.tensorFilter = tensorFilter(options);
     const auto model = openModel(options.model);
     ModelReport report;
     {
@@ -62,13 +83,25 @@ int runAnalyze(const Options& options)
             analyzeOptions.progress = &progress.emplace();
         report = analyzeModel(*model, options.config, analyzeOptions);
     }
-    if (options.jsonOut)
-        writeTo(*options.jsonOut,
-                [&](std::ostream& out) { out << reportJson(report).dump(2) << '\n'; });
-    if (options.csvOut)
-        writeTo(*options.csvOut, [&](std::ostream& out) { writeCsvReport(out, report); });
-    if (!options.jsonOut && !options.csvOut)
-        writeReportText(std::cout, report);
+    writeReports(options, report, reportJson, writeCsvReport, writeReportText);
+    return 0;
+}
+
+int runCompare(const Options& options)
+{
+    CompareOptions compareOptions;
+    compareOptions.threads = options.threads;
+    compareOptions.tensorFilter = tensorFilter(options);
+    const auto reference = openModel(options.model);
+    const auto candidate = openModel(options.candidate);
+    CompareReport report;
+    {
+        std::optional<TerminalProgress> progress;
+        if (TerminalProgress::wanted())
+            compareOptions.progress = &progress.emplace();
+        report = compareModels(*reference, *candidate, compareOptions);
+    }
+    writeReports(options, report, compareJson, writeCompareCsv, writeCompareText);
     return 0;
 }
 } // namespace
@@ -86,6 +119,8 @@ int runCommand(const Options& options)
         return runInfo(options);
     case Options::Command::Analyze:
         return runAnalyze(options);
+    case Options::Command::Compare:
+        return runCompare(options);
     }
     return 1;
 }

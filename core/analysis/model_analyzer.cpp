@@ -1,7 +1,7 @@
 #include "analysis/model_analyzer.h"
 
+#include "analysis/float_values.h"
 #include "common/error.h"
-#include "tensor/decode.h"
 
 #include <atomic>
 #include <functional>
@@ -25,30 +25,6 @@ std::optional<std::string> skipReason(const TensorInfo& info, const QuantConfig&
     return whyNotApplicable(info.shape, config);
 }
 
-// Runs `work` on a float32 view of the tensor: the mapped bytes themselves when the file
-// stores aligned float32, else the values widened into this thread's reusable buffer.
-template <typename Work>
-void withFloatValues(const ModelFile& model, std::size_t index, Work&& work)
-{
-    const TensorInfo& info = model.tensors()[index];
-    const TensorBytes bytes = model.read(index);
-    const auto raw = bytes.bytes();
-    if (raw.size() != info.nbytes)
-        throw InputError(info.file, info.offset,
-                         "tensor \"" + info.name + "\": data size mismatch");
-    const bool aligned = reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(float) == 0;
-    if (info.dtype == DType::F32 && aligned) {
-        work(std::span<const float>(reinterpret_cast<const float*>(raw.data()), info.numel));
-        return;
-    }
-    // One widening buffer per worker thread, reused across tensors: fresh pages for every
-    // tensor would cost more in page faults than the widening itself.
-    thread_local std::vector<float> decoded;
-    if (decoded.size() < info.numel)
-        decoded.resize(info.numel);
-    decodeToFloat(info.dtype, raw, 0, info.numel, decoded.data());
-    work(std::span<const float>(decoded.data(), info.numel));
-}
 } // namespace
 
 LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,

@@ -62,7 +62,9 @@ nlohmann::ordered_json configJson(const QuantConfig& config)
     return c;
 }
 
-void addMetrics(nlohmann::ordered_json& out, const ErrorMetrics& m)
+} // namespace
+
+void addMetricsJson(nlohmann::ordered_json& out, const ErrorMetrics& m, bool withClipped)
 {
     out["mse"] = metricJson(m.mse);
     out["rmse"] = metricJson(m.rmse);
@@ -71,9 +73,9 @@ void addMetrics(nlohmann::ordered_json& out, const ErrorMetrics& m)
     out["sqnr_db"] = metricJson(m.sqnrDb);
     out["cosine"] = metricJson(m.cosine);
     out["rel_fro"] = metricJson(m.relFro);
-    out["clipped_frac"] = metricJson(m.clippedFrac);
+    if (withClipped)
+        out["clipped_frac"] = metricJson(m.clippedFrac);
 }
-} // namespace
 
 nlohmann::ordered_json reportJson(const ModelReport& report)
 {
@@ -99,7 +101,7 @@ nlohmann::ordered_json reportJson(const ModelReport& report)
             l["scale"] = metricJson(*layer.scale);
         if (layer.zeroPoint)
             l["zero_point"] = *layer.zeroPoint;
-        addMetrics(l, layer.metrics);
+        addMetricsJson(l, layer.metrics);
         if (layer.casts) {
             l["overflow"] = layer.casts->overflow;
             l["underflow"] = layer.casts->underflow;
@@ -111,7 +113,7 @@ nlohmann::ordered_json reportJson(const ModelReport& report)
         skipped.push_back({{"name", s.name}, {"reason", s.reason}});
     nlohmann::ordered_json summary;
     summary["parameters"] = report.summary.parameters;
-    addMetrics(summary, report.summary.metrics);
+    addMetricsJson(summary, report.summary.metrics);
     doc["summary"] = std::move(summary);
     return doc;
 }

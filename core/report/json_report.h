@@ -15,6 +15,9 @@ nlohmann::ordered_json reportJson(const ModelReport& report);
 // A metric as JSON: the number, or "inf" / "-inf" / "nan" where JSON has no number.
 nlohmann::ordered_json metricJson(double value);
 
+// The §9 metrics as fields of `out` (clipped_frac only where clipping is defined).
+void addMetricsJson(nlohmann::ordered_json& out, const ErrorMetrics& m, bool withClipped = true);
+
 // Elements of the floating-point tensors (what "parameters" counts).
 std::uint64_t floatParameters(const ModelFile& model);
 

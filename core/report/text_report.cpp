@@ -1,6 +1,7 @@
 #include "report/text_report.h"
 
 #include "report/json_report.h"
+#include "report/table_text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,36 +12,6 @@
 namespace qs {
 
 namespace {
-std::string format(const char* pattern, double value)
-{
-    if (std::isinf(value))
-        return value > 0 ? "inf" : "-inf";
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, pattern, value);
-    return buffer;
-}
-
-// Left-aligned first column, right-aligned numbers, widths from the content.
-void printTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows)
-{
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows)
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            widths.resize(std::max(widths.size(), row.size()));
-            widths[c] = std::max(widths[c], row[c].size());
-        }
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            const std::string pad(widths[c] - row[c].size(), ' ');
-            line += c == 0 ? row[c] + pad : "  " + pad + row[c];
-        }
-        while (!line.empty() && line.back() == ' ')
-            line.pop_back();
-        out << line << '\n';
-    }
-}
-
 std::string describeConfig(const QuantConfig& c)
 {
     if (c.preset != Preset::None)
@@ -73,9 +44,8 @@ void writeInfoText(std::ostream& out, const ModelFile& model)
                 << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
     std::vector<std::vector<std::string>> rows{{"name", "shape", "dtype", "numel", "offset"}};
     for (const TensorInfo& t : model.tensors())
-        rows.push_back({t.name, '[' + shapeToString(t.shape, ',') + ']',
-                        storedTypeName(t), std::to_string(t.numel),
-                        std::to_string(t.offset)});
+        rows.push_back({t.name, '[' + shapeToString(t.shape, ',') + ']', storedTypeName(t),
+                        std::to_string(t.numel), std::to_string(t.offset)});
     printTable(out, rows);
 }
 
@@ -86,10 +56,11 @@ void writeReportText(std::ostream& out, const ModelReport& report)
         {"tensor", "shape", "dtype", "blocks", "SQNR dB", "MSE", "max |e|", "cosine", "clipped %"}};
     for (const LayerReport& l : report.layers)
         rows.push_back({l.name, shapeToString(l.shape), std::string(dtypeName(l.dtype)),
-                        std::to_string(l.blocks), format("%.2f", l.metrics.sqnrDb),
-                        format("%.3e", l.metrics.mse), format("%.3e", l.metrics.maxAbsErr),
-                        format("%.6f", l.metrics.cosine),
-                        format("%.4f", 100.0 * l.metrics.clippedFrac)});
+                        std::to_string(l.blocks), formatNumber("%.2f", l.metrics.sqnrDb),
+                        formatNumber("%.3e", l.metrics.mse),
+                        formatNumber("%.3e", l.metrics.maxAbsErr),
+                        formatNumber("%.6f", l.metrics.cosine),
+                        formatNumber("%.4f", 100.0 * l.metrics.clippedFrac)});
     if (!report.layers.empty())
         printTable(out, rows);
     for (const LayerReport& l : report.layers)
@@ -107,8 +78,8 @@ void writeReportText(std::ostream& out, const ModelReport& report)
     }
     const ErrorMetrics& m = report.summary.metrics;
     out << "summary: " << report.layers.size() << " tensors, " << report.summary.parameters
-        << " parameters, SQNR " << format("%.2f", m.sqnrDb) << " dB, MSE " << format("%.3e", m.mse)
-        << ", cosine " << format("%.6f", m.cosine) << '\n';
+        << " parameters, SQNR " << formatNumber("%.2f", m.sqnrDb) << " dB, MSE "
+        << formatNumber("%.3e", m.mse) << ", cosine " << formatNumber("%.6f", m.cosine) << '\n';
 }
 
 } // namespace qs

@@ -104,6 +104,45 @@ TEST(Cli, BadOptionExitsTwoWithOneLine)
     EXPECT_EQ(runCli({"analyze", kModel, "--dtype", "int8", "--preset", "mxfp4"}).status, 2);
 }
 
+TEST(Cli, CompareReportsTheCandidatesErrorPerTensor)
+{
+    const std::string f16 = (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.f16.gguf").string();
+    const CliRun r = runCli({"compare", kModel, f16, "--json", "-", "--tensors", "linear_8[0-4]"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["quantscope_compare"], 1);
+    EXPECT_EQ(doc["candidate"]["format"], "gguf");
+    ASSERT_EQ(doc["tensors"].size(), 10u);
+    for (const auto& t : doc["tensors"]) {
+        EXPECT_EQ(t["candidate_dtype"], "F16");
+        EXPECT_GT(t["sqnr_db"].get<double>(), 50.0);
+    }
+    const CliRun text = runCli({"compare", kModel, f16});
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find("summary: 26 tensors, 233280 parameters"), std::string::npos);
+    EXPECT_EQ(runCli({"compare", kModel}).status, 2);
+    const CliRun withDtype = runCli({"compare", kModel, f16, "--dtype", "int8"});
+    EXPECT_EQ(withDtype.status, 2);
+    EXPECT_NE(withDtype.err.find("does not apply"), std::string::npos);
+}
+
+TEST(Cli, ReadsGgufAndPytorchFiles)
+{
+    const CliRun gguf = runCli(
+        {"info", (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.f32.gguf").string(), "--json"});
+    ASSERT_EQ(gguf.status, 0) << gguf.err;
+    EXPECT_EQ(nlohmann::json::parse(gguf.out)["format"], "gguf");
+    const CliRun pt =
+        runCli({"analyze", (test::testDataDir() / "pytorch" / "nested_model.pt").string()});
+    ASSERT_EQ(pt.status, 0) << pt.err;
+    EXPECT_NE(pt.out.find("model.fc.weight"), std::string::npos);
+    const CliRun evil =
+        runCli({"info", (test::testDataDir() / "corrupt/pytorch/calls_os_system.pt").string()});
+    EXPECT_EQ(evil.status, 2);
+    EXPECT_EQ(std::count(evil.err.begin(), evil.err.end(), '\n'), 1);
+    EXPECT_NE(evil.err.find("os.system"), std::string::npos);
+}
+
 TEST(Cli, BadFileExitsTwoNamingTheFile)
 {
     test::TempDir dir;
