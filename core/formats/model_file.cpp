@@ -4,6 +4,7 @@
 #include "common/mapped_file.h"
 #include "formats/gguf_reader.h"
 #include "formats/numpy_reader.h"
+#include "formats/onnx_reader.h"
 #include "formats/pytorch_reader.h"
 #include "formats/safetensors_reader.h"
 
@@ -88,9 +89,11 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
     }
     if (bytes.empty())
         throw InputError(path, std::nullopt, "the file is empty");
-    throw InputError(
-        path, 0,
-        "unrecognised model format (expected safetensors, GGUF, PyTorch, .npy or .npz content)");
+    if (looksLikeOnnx(head, path))
+        return openOnnx(file);
+    throw InputError(path, 0,
+                     "unrecognised model format (expected safetensors, GGUF, ONNX, PyTorch, .npy "
+                     "or .npz content)");
 }
 
 } // namespace qs

@@ -38,6 +38,15 @@ nlohmann::ordered_json infoJson(const ModelFile& model)
             entry["bits_per_element"] = bitsPerElement(info.dtype);
         if (!info.unsupported.empty())
             entry["unsupported"] = info.unsupported;
+        if (info.use) {
+            nlohmann::ordered_json use{{"op", info.use->op},
+                                       {"node", info.use->node},
+                                       {"input", info.use->input},
+                                       {"role", info.use->role}};
+            if (info.use->outputChannelAxis >= 0)
+                use["output_channel_axis"] = info.use->outputChannelAxis;
+            entry["use"] = std::move(use);
+        }
         tensors.push_back(std::move(entry));
     }
     return doc;

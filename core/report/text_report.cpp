@@ -42,10 +42,18 @@ void writeInfoText(std::ostream& out, const ModelFile& model)
         for (const auto& [key, value] : model.metadata().items())
             out << "  " << key << " = "
                 << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
+    const bool anyUse = std::any_of(model.tensors().begin(), model.tensors().end(),
+                                    [](const TensorInfo& t) { return t.use.has_value(); });
     std::vector<std::vector<std::string>> rows{{"name", "shape", "dtype", "numel", "offset"}};
-    for (const TensorInfo& t : model.tensors())
+    if (anyUse)
+        rows[0].push_back("used as");
+    for (const TensorInfo& t : model.tensors()) {
         rows.push_back({t.name, '[' + shapeToString(t.shape, ',') + ']', storedTypeName(t),
                         std::to_string(t.numel), std::to_string(t.offset)});
+        if (anyUse)
+            rows.back().push_back(t.use ? t.use->op + (t.use->role.empty() ? "" : " " + t.use->role)
+                                        : "");
+    }
     printTable(out, rows);
 }
 

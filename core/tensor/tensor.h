@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +18,16 @@ class MappedFile;
 using Shape = std::vector<std::int64_t>;
 
 std::string shapeToString(const Shape& shape, char separator = 'x'); // "192x256", scalar: ""
+
+// The operator that reads a weight, where the file says (ONNX, TFLite): for labels and for
+// picking the output-channel axis.
+struct TensorUse {
+    std::string op;             // "Conv", "Gemm", "MatMul", ...
+    std::string node;           // the node's name ("" when unnamed)
+    int input = -1;             // which input of the node
+    std::string role;           // "weight", "bias", "scale", ... ("" when not known)
+    int outputChannelAxis = -1; // axis of the output channels of a weight, -1 if not known
+};
 
 struct TensorInfo {
     std::string name;
@@ -32,6 +43,7 @@ struct TensorInfo {
     // Why the tensor cannot be analysed although it is listed ("unsupported tensor type
     // IQ2_XXS"); empty for readable tensors.
     std::string unsupported;
+    std::optional<TensorUse> use;
 };
 
 // The stored type as the user should see it: "F32", "Q4_K", "IQ2_XXS".

@@ -21,9 +21,9 @@ ModelReport smallReport()
     report.tensorCount = 2;
     report.parameters = 8;
     report.config = test::makeConfig();
-    const TensorInfo zeros{"zeros", {2, 2}, DType::F32, 4, 0, 16, "m.safetensors", "", ""};
+    const TensorInfo zeros{"zeros", {2, 2}, DType::F32, 4, 0, 16, "m.safetensors", "", "", {}};
     report.layers.push_back(analyzeTensor(zeros, std::vector<float>(4, 0.0f), report.config));
-    const TensorInfo w{"w,1", {4}, DType::F32, 4, 16, 16, "m.safetensors", "", ""};
+    const TensorInfo w{"w,1", {4}, DType::F32, 4, 16, 16, "m.safetensors", "", "", {}};
     report.layers.push_back(
         analyzeTensor(w, std::vector<float>{0.1f, -0.7f, 0.33f, 1.0f}, report.config));
     report.skipped.push_back({"ids", "integer tensor (I64)"});
