@@ -487,15 +487,13 @@ TensorBytes OnnxTensorData::readDequantized(const TensorSource& source,
     std::vector<std::int64_t> zeros(scales.size(), 0);
     if (r.zeroPoint)
         zeros = integersOf(read(*r.zeroPointSource, *r.zeroPoint), r.zeroPoint->dtype);
-    // Element i sits at (outer, a, inner) around the axis; its scale is per tensor, per
+    // Element i sits at (o, a, in) around the axis; its scale is per tensor, per
     // index a, or per block of a.
-    std::uint64_t outer = 1, inner = 1, dim = 1;
+    std::uint64_t inner = 1, dim = 1;
     const bool perTensor = r.scale.numel == 1 && r.blockSize == 0;
     if (!perTensor) {
         const auto axis = static_cast<std::size_t>(r.axis);
         dim = static_cast<std::uint64_t>(info.shape[axis]);
-        for (std::size_t d = 0; d < axis; ++d)
-            outer *= static_cast<std::uint64_t>(info.shape[d]);
         for (std::size_t d = axis + 1; d < info.shape.size(); ++d)
             inner *= static_cast<std::uint64_t>(info.shape[d]);
     }

@@ -21,6 +21,7 @@ constexpr int kMaxNesting = 64;
 // Visits of containers while flattening; memo references can make a small pickle describe
 // an exponentially large tree, which is refused rather than walked.
 constexpr std::uint64_t kMaxVisits = 2'000'000;
+constexpr std::uint64_t kMaxRevisits = 10'000;
 constexpr std::size_t kMaxMetadataEntries = 1000;
 
 // The legacy format opens with a pickle of this magic number (a 10-byte LONG1).
@@ -81,6 +82,8 @@ private:
     std::vector<TensorView> views_;
     std::set<std::string> names_;
     std::set<const PickleValue*> openContainers_; // on the path being flattened
+    std::set<const PickleValue*> seenContainers_;
+    std::uint64_t revisits_ = 0;
     std::uint64_t visits_ = 0;
     std::size_t droppedMetadata_ = 0;
 };
@@ -116,6 +119,12 @@ void PytorchFile::flatten(const PickleValue* value, const std::string& name, int
         value->kind == Kind::Dict || value->kind == Kind::List || value->kind == Kind::Tuple;
     if (container && !openContainers_.insert(value).second)
         fail("the checkpoint's \"" + printable(name) + "\" contains itself (a cyclic reference)");
+    // A container reached again through a memo reference is listed again under its new
+    // name (as torch.load would show it), but a few shared levels can make a small pickle
+    // name an exponential number of entries: only so many revisits are allowed.
+    if (container && !seenContainers_.insert(value).second && ++revisits_ > kMaxRevisits)
+        fail("the checkpoint's containers are shared more than " + std::to_string(kMaxRevisits) +
+             " times (memo references multiplying the entries)");
     switch (value->kind) {
     case Kind::Dict:
         for (const auto& [key, item] : value->entries)
@@ -301,6 +310,8 @@ void PytorchFile::parseZip()
 void PytorchFile::parseLegacy()
 {
     const auto bytes = file_->bytes();
+    if (!isPytorchLegacy(bytes))
+        throw InputError(path_, 0, "not a PyTorch checkpoint (no legacy magic number)");
     std::uint64_t position = sizeof(kLegacyMagic);
     const auto next = [&] {
         std::uint64_t end = 0;

@@ -217,7 +217,10 @@ void ShardedSafetensors::parse(const MappedFile& index)
         }
     }
     if (tensors_.size() != map->size()) {
-        for (const auto& [tensor, shardName] : map->items()) {
+        for (const auto& item : map->items()) {
+            // Named copies: clang 14 does not let lambdas capture structured bindings.
+            const std::string& tensor = item.key();
+            const auto& shardName = item.value();
             const bool found = std::any_of(tensors_.begin(), tensors_.end(),
                                            [&](const TensorInfo& t) { return t.name == tensor; });
             if (!found)

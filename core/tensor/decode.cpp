@@ -59,6 +59,8 @@ void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t 
     if (first % t.blockElements != 0 || count % t.blockElements != 0 ||
         (first + count) / t.blockElements * t.blockBytes > bytes.size())
         throw Error("decodeToFloat: bad element range");
+    if (count == 0)
+        return; // an empty tensor's span may hold null pointers, which memcpy must not see
     const std::uint8_t* src = bytes.data() + first / t.blockElements * t.blockBytes;
     if (isBlockType(type)) {
         decodeGgmlBlocks(type, src, count / t.blockElements, out);

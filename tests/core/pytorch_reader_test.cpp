@@ -172,7 +172,7 @@ INSTANTIATE_TEST_SUITE_P(
                     Refusal{"bad_opcode.pt", "opcode 0xff"},
                     Refusal{"deep_nesting.pt", "nests containers more than 64 deep"},
                     Refusal{"memo_cycle.pt", "contains itself"},
-                    Refusal{"memo_fanout.pt", "refer to each other more than"},
+                    Refusal{"memo_fanout.pt", "are shared more than"},
                     Refusal{"huge_storage.pt", "the view reaches element"},
                     Refusal{"out_of_range_view.pt", "reaches element 16 of a storage of 16"},
                     Refusal{"missing_storage.pt", "has no entry missing_storage/data/99"},
