@@ -10,11 +10,15 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(safetensors npy npz gguf pytorch_zip pytorch_legacy onnx model)
+    targets=(safetensors npy npz gguf pytorch_zip pytorch_legacy onnx tflite model)
 fi
 
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
+# QS_FUZZ_BIN: run already-built targets from that folder (long runs beside ongoing work).
+bin="${QS_FUZZ_BIN:-build/fuzz/tests/fuzz}"
+if [ -z "${QS_FUZZ_BIN:-}" ]; then
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz
+fi
 
 data=tests/data
 shared=../shared/models
@@ -26,7 +30,8 @@ seeds_of() {
     gguf) echo "$data/gguf $shared/ppocrv4_rec_svtr_neck.f16.gguf" ;;
     pytorch_zip | pytorch_legacy) echo "$data/pytorch $data/corrupt/pytorch" ;;
     onnx) echo "$data/onnx $data/corrupt/onnx $shared/ch_ppocr_mobile_v2.0_cls_infer.onnx" ;;
-    model) echo "$data/safetensors $data/numpy $data/gguf $data/pytorch $data/onnx" ;;
+    tflite) echo "$data/tflite $data/corrupt/tflite" ;;
+    model) echo "$data/safetensors $data/numpy $data/gguf $data/pytorch $data/onnx $data/tflite" ;;
     esac
 }
 
@@ -44,7 +49,7 @@ for target in "${targets[@]}"; do
     done
     echo "== fuzz_$target for ${seconds}s ($(ls "$seeds" | wc -l) seeds)"
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "build/fuzz/tests/fuzz/fuzz_$target" "$corpus" "$seeds" \
+        "$bin/fuzz_$target" "$corpus" "$seeds" \
         -max_total_time="$seconds" -max_len=1048576 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$findings/" -print_final_stats=1 >"build/fuzz/$target.log" 2>&1; then
         echo "fuzz_$target: FOUND A PROBLEM, see build/fuzz/$target.log and $findings/"

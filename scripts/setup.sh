@@ -7,6 +7,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev libgl-dev
     libeigen3-dev nlohmann-json3-dev libtbb-dev zlib1g-dev libonnx-dev libprotobuf-dev
+    libflatbuffers-dev flatbuffers-compiler
     libgtest-dev libgmock-dev libbenchmark-dev
     xvfb xauth
 )

@@ -7,6 +7,7 @@
 #include "formats/onnx_reader.h"
 #include "formats/pytorch_reader.h"
 #include "formats/safetensors_reader.h"
+#include "formats/tflite_reader.h"
 
 #include <cctype>
 #include <cstring>
@@ -27,7 +28,17 @@ bool checkedNumel(const Shape& shape, std::uint64_t& numel)
 }
 
 namespace {
-enum class Detected { Safetensors, SafetensorsIndex, Npy, Zip, Gguf, PytorchLegacy, Tar, Unknown };
+enum class Detected {
+    Safetensors,
+    SafetensorsIndex,
+    Npy,
+    Zip,
+    Gguf,
+    PytorchLegacy,
+    Tflite,
+    Tar,
+    Unknown
+};
 
 Detected detect(std::span<const std::uint8_t> head, std::uint64_t fileSize)
 {
@@ -41,6 +52,8 @@ Detected detect(std::span<const std::uint8_t> head, std::uint64_t fileSize)
         return Detected::Zip; // an empty zip archive
     if (isPytorchLegacy(head))
         return Detected::PytorchLegacy;
+    if (isTflite(head))
+        return Detected::Tflite;
     // safetensors: u64 header length, then a JSON object.
     if (head.size() >= 9 && head[8] == '{') {
         std::uint64_t headerLength;
@@ -78,6 +91,8 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
         return openNpz(file);
     case Detected::PytorchLegacy:
         return openPytorchLegacy(file);
+    case Detected::Tflite:
+        return openTflite(file);
     case Detected::Tar:
         throw InputError(path, 0,
                          "tar checkpoints of PyTorch before 0.4 are not supported; "
@@ -91,9 +106,11 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
         throw InputError(path, std::nullopt, "the file is empty");
     if (looksLikeOnnx(head, path))
         return openOnnx(file);
+    if (path.ends_with(".tflite"))
+        return openTflite(file); // says what is wrong with the file
     throw InputError(path, 0,
-                     "unrecognised model format (expected safetensors, GGUF, ONNX, PyTorch, .npy "
-                     "or .npz content)");
+                     "unrecognised model format (expected safetensors, GGUF, ONNX, TFLite, "
+                     "PyTorch, .npy or .npz content)");
 }
 
 } // namespace qs

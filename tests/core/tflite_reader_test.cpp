@@ -1,0 +1,165 @@
+// TFLite reading: fixtures written by make_tflite_fixtures.py, a real fp16 model from npm
+// (tests/data/tflite/README.md), both checked against expected.json, and the broken
+// models in tests/data/corrupt/tflite/.
+
+#include "common/error.h"
+#include "formats/model_file.h"
+#include "support/test_files.h"
+#include "tensor/decode.h"
+
+#include <cmath>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace qs {
+namespace {
+
+std::filesystem::path tfliteData()
+{
+    return test::testDataDir() / "tflite";
+}
+
+// The stored values as doubles: floats exactly, integers converted.
+std::vector<double> storedValues(const TensorInfo& info, const TensorBytes& bytes)
+{
+    std::vector<double> out;
+    if (isFloat(info.dtype)) {
+        for (float v : decodeToFloat(info.dtype, bytes.bytes()))
+            out.push_back(v);
+        return out;
+    }
+    const std::size_t size = dtypeSize(info.dtype);
+    for (std::size_t i = 0; i < info.numel; ++i) {
+        std::int64_t v = 0;
+        std::memcpy(&v, bytes.bytes().data() + i * size, size);
+        v = (v << (64 - 8 * size)) >> (64 - 8 * size);
+        out.push_back(static_cast<double>(v));
+    }
+    return out;
+}
+
+class TfliteFixture : public testing::TestWithParam<std::string> {};
+
+TEST_P(TfliteFixture, GivesTheConstantTensorsWithTheirValues)
+{
+    std::ifstream in(tfliteData() / "expected.json");
+    const nlohmann::json expected = nlohmann::json::parse(in).at("files").at(GetParam());
+    const auto model = openModel((tfliteData() / GetParam()).string());
+    EXPECT_EQ(model->format(), "tflite");
+    std::size_t next = 0;
+    const auto& subgraphs = expected.at("subgraphs");
+    for (std::size_t g = 0; g < subgraphs.size(); ++g) {
+        const std::string prefix = g == 0 ? "" : subgraphs[g].at("name").get<std::string>() + "/";
+        for (const auto& e : subgraphs[g].at("tensors")) {
+            if (e.at("buffer_bytes").get<std::uint64_t>() == 0)
+                continue; // activations and inputs hold no constant data
+            ASSERT_LT(next, model->tensors().size());
+            const TensorInfo& info = model->tensors()[next];
+            const TensorBytes bytes = model->read(next);
+            ++next;
+            const std::string name = prefix + e.at("name").get<std::string>();
+            ASSERT_EQ(info.name, name);
+            EXPECT_EQ(info.shape, e.at("shape").get<Shape>()) << name;
+            ASSERT_EQ(bytes.bytes().size(), info.nbytes) << name;
+            const auto& consumers = e.at("consumers");
+            if (!consumers.empty()) {
+                ASSERT_TRUE(info.use) << name;
+                if (consumers[0].at("op") != "DEQUANTIZE") {
+                    EXPECT_EQ(info.use->op, consumers[0].at("op").get<std::string>()) << name;
+                    EXPECT_EQ(info.use->input, consumers[0].at("input_index").get<int>()) << name;
+                }
+            }
+            const auto values = storedValues(info, bytes);
+            const bool quantized = e.contains("dequantized");
+            const auto& want =
+                quantized ? e.at("dequantized") : e.value("values", nlohmann::json());
+            if (quantized) {
+                EXPECT_EQ(info.dtype, DType::F32) << name;
+                EXPECT_NE(info.storedType.find("(dequantized)"), std::string::npos) << name;
+            }
+            if (!want.is_null()) {
+                ASSERT_EQ(values.size(), want.size()) << name;
+                for (std::size_t k = 0; k < values.size(); ++k)
+                    EXPECT_EQ(values[k], want[k].get<double>()) << name << "[" << k << "]";
+            } else {
+                const auto first = e.at("first_values").get<std::vector<double>>();
+                for (std::size_t k = 0; k < first.size(); ++k)
+                    EXPECT_EQ(values[k], first[k]) << name << "[" << k << "]";
+                double sum = 0;
+                for (double v : values)
+                    sum += v;
+                const double total = e.at("sum_float64");
+                EXPECT_NEAR(sum, total, 1e-9 * std::max(1.0, std::abs(total))) << name;
+            }
+        }
+    }
+    EXPECT_EQ(next, model->tensors().size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, TfliteFixture,
+                         testing::Values("float_model.tflite", "int8_model.tflite",
+                                         "buffer_offset.tflite",
+                                         "face_detection_short_range.tflite"),
+                         [](const auto& info) {
+                             return info.param.substr(0, info.param.size() - 7);
+                         });
+
+TEST(TfliteReader, LabelsFp16WeightsByTheLayerBehindTheirDequantize)
+{
+    const auto model = openModel((tfliteData() / "face_detection_short_range.tflite").string());
+    const TensorInfo& first = model->tensors()[0];
+    EXPECT_EQ(first.dtype, DType::F16);
+    ASSERT_TRUE(first.use);
+    EXPECT_EQ(first.use->op, "CONV_2D");
+    EXPECT_EQ(first.use->role, "weight");
+    EXPECT_EQ(first.use->outputChannelAxis, 0);
+}
+
+struct Refusal {
+    const char* file;
+    const char* expected;
+};
+
+class BrokenTflite : public testing::TestWithParam<Refusal> {};
+
+TEST_P(BrokenTflite, IsRefusedWithAClearProblem)
+{
+    try {
+        openModel((test::testDataDir() / "corrupt" / "tflite" / GetParam().file).string());
+        FAIL() << GetParam().file << " was accepted";
+    } catch (const InputError& e) {
+        EXPECT_NE(e.problem().find(GetParam().expected), std::string::npos)
+            << GetParam().file << ": " << e.what();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corpus, BrokenTflite,
+    testing::Values(
+        Refusal{"bad_identifier.tflite", "no \"TFL3\" identifier"},
+        Refusal{"tiny.tflite", "no \"TFL3\" identifier"}, Refusal{"truncated.tflite", "malformed"},
+        Refusal{"vtable_out_of_range.tflite", "malformed"},
+        Refusal{"tensor_vtable_negative.tflite", "malformed"},
+        Refusal{"huge_vector_length.tflite", "malformed"},
+        Refusal{"huge_buffer_length.tflite", "malformed"},
+        Refusal{"buffer_index_out_of_range.tflite", "buffer 99 does not exist"},
+        Refusal{"short_buffer_data.tflite", "buffer holds 100 bytes"},
+        Refusal{"offset_past_eof.tflite", "lies past the end of the file"},
+        Refusal{"offset_overflow.tflite", "lies past the end of the file"},
+        Refusal{"offset_size_mismatch.tflite", "buffer holds 100 bytes"},
+        Refusal{"negative_dim.tflite", "negative dimension"},
+        Refusal{"dims_overflow.tflite", "more elements than 64 bits"},
+        Refusal{"per_channel_scale_length.tflite", "per-channel scales for dimension 0"},
+        Refusal{"zero_point_length.tflite", "2 zero points for 3 scales"},
+        Refusal{"quantized_dimension_out_of_range.tflite", "quantized_dimension 4 is out of range"},
+        Refusal{"opcode_index_out_of_range.tflite", "operator code 7"},
+        Refusal{"operator_input_out_of_range.tflite", "reads tensor 55"},
+        Refusal{"nan_scale.tflite", "scale is not finite"}),
+    [](const auto& info) {
+        const std::string name = info.param.file;
+        return name.substr(0, name.size() - 7);
+    });
+
+} // namespace
+} // namespace qs
