@@ -256,7 +256,8 @@ void MainWindow::showOpenDialog()
 {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open Model"), QFileInfo(windowFilePath()).absolutePath(),
-        tr("Model files (*.safetensors *.json *.npy *.npz);;All files (*)"));
+        tr("Model files (*.safetensors *.json *.gguf *.onnx *.tflite *.pt *.pth *.bin *.npy "
+           "*.npz);;All files (*)"));
     if (!path.isEmpty())
         openModel(path);
 }

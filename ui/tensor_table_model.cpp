@@ -104,9 +104,7 @@ QVariant TensorTableModel::data(const QModelIndex& index, int role) const
     case SortRole:
         return sortData(index.row(), index.column());
     case Qt::ToolTipRole:
-        if (index.column() == NameColumn || index.column() == StatusColumn)
-            return displayData(index.row(), index.column());
-        return {};
+        return toolTip(index.row(), index.column());
     case Qt::TextAlignmentRole:
         return alignment(index.column());
     default:
@@ -124,7 +122,7 @@ QVariant TensorTableModel::displayData(int row, int column) const
     case ShapeColumn:
         return shapeText(info.shape);
     case DTypeColumn:
-        return QString::fromLatin1(dtypeName(info.dtype));
+        return QString::fromStdString(storedTypeName(info));
     case ParametersColumn:
         return QLocale().toString(static_cast<qulonglong>(info.numel));
     case SqnrColumn:
@@ -151,6 +149,29 @@ QVariant TensorTableModel::displayData(int row, int column) const
     }
 }
 
+// The name's tooltip says what reads the weight (from ONNX and TFLite graphs), the type's
+// how many bits a stored element takes.
+QVariant TensorTableModel::toolTip(int row, int column) const
+{
+    const TensorInfo& info = tensors_[static_cast<std::size_t>(row)];
+    if (column == NameColumn && info.use) {
+        QString text = displayData(row, column).toString() + QLatin1Char('\n') +
+                       tr("read by %1 (input %2)")
+                           .arg(QString::fromStdString(info.use->op))
+                           .arg(info.use->input);
+        if (!info.use->role.empty())
+            text += tr(" as its %1").arg(QString::fromStdString(info.use->role));
+        if (info.use->outputChannelAxis >= 0)
+            text += tr("; output channels on axis %1").arg(info.use->outputChannelAxis);
+        return text;
+    }
+    if (column == DTypeColumn && info.storedType.empty())
+        return tr("%1 bits per element").arg(bitsPerElement(info.dtype));
+    if (column == NameColumn || column == StatusColumn)
+        return displayData(row, column);
+    return {};
+}
+
 QVariant TensorTableModel::sortData(int row, int column) const
 {
     const TensorInfo& info = tensors_[static_cast<std::size_t>(row)];
@@ -162,7 +183,7 @@ QVariant TensorTableModel::sortData(int row, int column) const
     case ParametersColumn:
         return static_cast<qulonglong>(info.numel);
     case DTypeColumn:
-        return QString::fromLatin1(dtypeName(info.dtype));
+        return QString::fromStdString(storedTypeName(info));
     case SqnrColumn:
         return layer ? QVariant(layer->metrics.sqnrDb) : QVariant();
     case MseColumn:

@@ -51,6 +51,7 @@ public:
 private:
     QVariant displayData(int row, int column) const;
     QVariant sortData(int row, int column) const;
+    QVariant toolTip(int row, int column) const;
 
     std::vector<TensorInfo> tensors_;
     std::shared_ptr<const ModelReport> report_;

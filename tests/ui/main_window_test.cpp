@@ -132,6 +132,48 @@ TEST_F(MainWindowTest, OpeningTheModelListsTensorsThenShowsTheirError)
     EXPECT_TRUE(window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window.png")));
 }
 
+// The row of the tensor called `name` in the (unsorted, unfiltered) table.
+int rowOf(const QAbstractItemModel& model, const QString& name)
+{
+    for (int row = 0; row < model.rowCount(); ++row)
+        if (model.index(row, TensorTableModel::NameColumn).data().toString() == name)
+            return row;
+    return -1;
+}
+
+TEST_F(MainWindowTest, OpensQuantizedGgufAndOnnxFiles)
+{
+    ASSERT_TRUE(openAndAnalyse(QStringLiteral(QS_TEST_DATA_DIR "/gguf/quantized_blocks.gguf")));
+    const QAbstractItemModel& table = *window_.proxyModel();
+    const int q4k = rowOf(table, QStringLiteral("quant.q4_k"));
+    ASSERT_GE(q4k, 0);
+    EXPECT_EQ(proxyCell(q4k, TensorTableModel::DTypeColumn), QStringLiteral("Q4_K"));
+    EXPECT_EQ(table.index(q4k, TensorTableModel::DTypeColumn).data(Qt::ToolTipRole).toString(),
+              QStringLiteral("4.5 bits per element"));
+    bool isNumber = false;
+    proxyCell(q4k, TensorTableModel::SqnrColumn).toDouble(&isNumber);
+    EXPECT_TRUE(isNumber) << proxyCell(q4k, TensorTableModel::SqnrColumn).toStdString();
+    const int iq2 = rowOf(table, QStringLiteral("unsupported.iq2_xxs"));
+    ASSERT_GE(iq2, 0);
+    EXPECT_TRUE(proxyCell(iq2, TensorTableModel::StatusColumn).contains(QStringLiteral("IQ2_XXS")));
+
+    ASSERT_TRUE(openAndAnalyse(QStringLiteral(QS_TEST_DATA_DIR "/onnx/qdq.onnx")));
+    const int weight = rowOf(table, QStringLiteral("w_pa_q"));
+    ASSERT_GE(weight, 0);
+    EXPECT_EQ(proxyCell(weight, TensorTableModel::DTypeColumn), QStringLiteral("I8 (dequantized)"));
+    EXPECT_TRUE(table.index(weight, TensorTableModel::NameColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("as its weight")));
+    EXPECT_TRUE(errors_.empty());
+
+    ASSERT_TRUE(openAndAnalyse(QStringLiteral(QS_TEST_DATA_DIR "/gguf/quantized_blocks.gguf")));
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
+    EXPECT_TRUE(window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_gguf.png")));
+}
+
 TEST_F(MainWindowTest, FewerBitsLowerTheModelSqnr)
 {
     ASSERT_TRUE(openAndAnalyse());
