@@ -296,7 +296,11 @@ void GgufModel::readTensorInfo(ByteReader& in, std::set<std::string>& names)
         blockBytes = type ? type->blockBytes : 0;
         blockElements = type ? type->blockElements : 1;
     }
-    // A row of a block type is a whole number of blocks, as ggml requires.
+    // A row of a block type is a whole number of blocks, as ggml requires; so is a tensor
+    // without dimensions (one element).
+    if (dims == 0 && blockElements > 1)
+        fail("a tensor without dimensions (one element) is not a whole " +
+             std::to_string(blockElements) + "-element block of " + storedTypeName(info));
     if (dims > 0 && ne[0] % blockElements != 0)
         fail("row length " + std::to_string(ne[0]) + " is not a multiple of the " +
              std::to_string(blockElements) + "-element blocks of " + storedTypeName(info));

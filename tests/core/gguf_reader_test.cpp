@@ -346,6 +346,11 @@ std::vector<BrokenCase> brokenFiles()
         b.tensor({"t", {16, 2}, kGgmlQ4_0, std::vector<std::uint8_t>(18, 0)});
         add("row shorter than a block", b, "not a multiple of the 32-element blocks of Q4_0");
     }
+    {
+        GgufBuilder b; // found by fuzzing: no dimensions means one element, not a block
+        b.tensor({"t", {}, kGgmlQ4_0, std::vector<std::uint8_t>(18, 0)});
+        add("block type without dimensions", b, "not a whole 32-element block of Q4_0");
+    }
     return cases;
 }
 
