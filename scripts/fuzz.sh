@@ -2,6 +2,7 @@
 # Builds the readers' libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS
 # (default 20), seeded with the real and broken files of its format. Findings (crash-*,
 # leak-*, timeout-*, oom-*) are written to build/fuzz/findings/<target>/ and fail the run.
+# QS_FUZZ_SEED fixes libFuzzer's random seed (the CI run uses 1, to be repeatable).
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,6 +52,7 @@ for target in "${targets[@]}"; do
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$bin/fuzz_$target" "$corpus" "$seeds" \
         -max_total_time="$seconds" -max_len=1048576 -timeout=10 -rss_limit_mb=2048 \
+        ${QS_FUZZ_SEED:+-seed="$QS_FUZZ_SEED"} \
         -artifact_prefix="$findings/" -print_final_stats=1 >"build/fuzz/$target.log" 2>&1; then
         echo "fuzz_$target: FOUND A PROBLEM, see build/fuzz/$target.log and $findings/"
         tail -40 "build/fuzz/$target.log"

@@ -8,6 +8,7 @@ packages=(
     qt6-base-dev qt6-charts-dev libgl-dev
     libeigen3-dev nlohmann-json3-dev libtbb-dev zlib1g-dev libonnx-dev libprotobuf-dev
     libflatbuffers-dev flatbuffers-compiler
+    clang libclang-rt-14-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     xvfb xauth
 )
