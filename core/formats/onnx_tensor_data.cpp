@@ -56,25 +56,9 @@ const OnnxType* onnxType(int id)
     return nullptr;
 }
 
-bool isSignedInteger(DType type)
-{
-    return type == DType::I8 || type == DType::I16 || type == DType::I32 || type == DType::I64;
-}
-
-// Integer elements widened to int64 (sign- or zero-extended by type).
 std::vector<std::int64_t> integersOf(const TensorBytes& bytes, DType type)
 {
-    const std::size_t size = dtypeSize(type);
-    const auto raw = bytes.bytes();
-    std::vector<std::int64_t> out(raw.size() / size);
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        std::uint64_t bits = 0;
-        std::memcpy(&bits, raw.data() + i * size, size);
-        if (isSignedInteger(type) && size < 8 && ((bits >> (8 * size - 1)) & 1))
-            bits |= ~std::uint64_t{0} << (8 * size);
-        out[i] = static_cast<std::int64_t>(bits);
-    }
-    return out;
+    return decodeIntegers(type, bytes.bytes());
 }
 
 std::vector<std::uint8_t> bytesOfFloats(const std::vector<float>& values)
@@ -203,12 +187,13 @@ TensorInfo OnnxTensorData::describe(const TensorSource& source, const std::strin
     throw Error("OnnxTensorData::describe: dequantized sources are described by the model");
 }
 
-TensorInfo OnnxTensorData::describeTensor(const onnx::TensorProto& tensor, const std::string& name)
+template <typename Dims>
+TensorInfo OnnxTensorData::shaped(const std::string& name, const Dims& dims) const
 {
     TensorInfo info;
     info.name = name;
     info.file = path_;
-    for (std::int64_t dim : tensor.dims()) {
+    for (std::int64_t dim : dims) {
         if (dim < 0)
             fail(name, "negative dimension " + std::to_string(dim));
         info.shape.push_back(dim);
@@ -216,6 +201,12 @@ TensorInfo OnnxTensorData::describeTensor(const onnx::TensorProto& tensor, const
     if (!checkedNumel(info.shape, info.numel))
         fail(name,
              "shape " + shapeToString(info.shape) + " has more elements than 64 bits can count");
+    return info;
+}
+
+TensorInfo OnnxTensorData::describeTensor(const onnx::TensorProto& tensor, const std::string& name)
+{
+    TensorInfo info = shaped(name, tensor.dims());
     const OnnxType* type = onnxType(tensor.data_type());
     if (!type || !type->dtype) {
         info.dtype = DType::Opaque;
@@ -331,17 +322,7 @@ OnnxTensorData::ExternalRange OnnxTensorData::resolveExternal(const onnx::Tensor
 TensorInfo OnnxTensorData::describeSparse(const onnx::SparseTensorProto& sparse,
                                           const std::string& name)
 {
-    TensorInfo info;
-    info.name = name;
-    info.file = path_;
-    for (std::int64_t dim : sparse.dims()) {
-        if (dim < 0)
-            fail(name, "negative dimension " + std::to_string(dim));
-        info.shape.push_back(dim);
-    }
-    if (!checkedNumel(info.shape, info.numel))
-        fail(name,
-             "shape " + shapeToString(info.shape) + " has more elements than 64 bits can count");
+    TensorInfo info = shaped(name, sparse.dims());
     const TensorInfo values = describeTensor(sparse.values(), name + " (values)");
     const TensorInfo indices = describeTensor(sparse.indices(), name + " (indices)");
     if (!values.unsupported.empty())

@@ -75,6 +75,8 @@ private:
     };
 
     [[noreturn]] void fail(const std::string& name, const std::string& problem) const;
+    // A TensorInfo named `name` with checked dimensions (non-negative, countable).
+    template <typename Dims> TensorInfo shaped(const std::string& name, const Dims& dims) const;
     TensorInfo describeTensor(const onnx::TensorProto& tensor, const std::string& name);
     TensorInfo describeSparse(const onnx::SparseTensorProto& sparse, const std::string& name);
     ExternalRange resolveExternal(const onnx::TensorProto& tensor, const TensorInfo& info);

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/mapped_file.h"
 #include "formats/json_header.h"
+#include "tensor/decode.h"
 #include "tflite_schema_generated.h"
 
 #include <cmath>
@@ -464,10 +465,9 @@ TensorBytes TfliteModel::read(std::size_t index) const
     // f = scale * (q - zero_point), evaluated in double and rounded once, as TFLite's
     // reference Dequantize does.
     const Quantization& q = *weight.quantization;
-    const std::size_t size = dtypeSize(weight.storedType);
-    const std::uint8_t* source = file_->bytes().data() + weight.offset;
-    const bool isSigned = weight.storedType == DType::I8 || weight.storedType == DType::I16 ||
-                          weight.storedType == DType::I32 || weight.storedType == DType::I64;
+    const auto codes = decodeIntegers(
+        weight.storedType,
+        file_->bytes().subspan(weight.offset, info.numel * dtypeSize(weight.storedType)));
     std::uint64_t inner = 1, dim = 1;
     const bool perChannel = q.scales.size() > 1;
     if (perChannel) {
@@ -478,15 +478,10 @@ TensorBytes TfliteModel::read(std::size_t index) const
     }
     std::vector<std::uint8_t> out(info.numel * sizeof(float));
     for (std::uint64_t i = 0; i < info.numel; ++i) {
-        std::uint64_t bits = 0;
-        std::memcpy(&bits, source + i * size, size);
-        if (isSigned && size < 8 && ((bits >> (8 * size - 1)) & 1))
-            bits |= ~std::uint64_t{0} << (8 * size);
         const std::uint64_t channel = perChannel ? i / inner % dim : 0;
         const std::int64_t zero = q.zeroPoints.empty() ? 0 : q.zeroPoints[channel];
-        const auto code = static_cast<std::int64_t>(bits);
         const float value = static_cast<float>(static_cast<double>(q.scales[channel]) *
-                                               static_cast<double>(code - zero));
+                                               static_cast<double>(codes[i] - zero));
         std::memcpy(out.data() + i * sizeof(float), &value, sizeof(float));
     }
     return TensorBytes(std::move(out));

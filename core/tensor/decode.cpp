@@ -101,4 +101,22 @@ std::vector<float> decodeToFloat(DType type, std::span<const std::uint8_t> bytes
     return out;
 }
 
+std::vector<std::int64_t> decodeIntegers(DType type, std::span<const std::uint8_t> bytes)
+{
+    if (isFloat(type) || isBlockType(type))
+        throw Error("decodeIntegers: not an integer type");
+    const std::size_t size = dtypeSize(type);
+    const bool isSigned =
+        type == DType::I8 || type == DType::I16 || type == DType::I32 || type == DType::I64;
+    std::vector<std::int64_t> out(bytes.size() / size);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, bytes.data() + i * size, size);
+        if (isSigned && size < 8 && ((bits >> (8 * size - 1)) & 1))
+            bits |= ~std::uint64_t{0} << (8 * size);
+        out[i] = static_cast<std::int64_t>(bits);
+    }
+    return out;
+}
+
 } // namespace qs

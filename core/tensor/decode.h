@@ -19,4 +19,8 @@ void decodeToFloat(DType type, std::span<const std::uint8_t> bytes, std::size_t 
 
 std::vector<float> decodeToFloat(DType type, std::span<const std::uint8_t> bytes);
 
+// Integer (or bool) elements widened to int64: signed types sign-extended, unsigned ones
+// zero-extended (a U64 above INT64_MAX wraps).
+std::vector<std::int64_t> decodeIntegers(DType type, std::span<const std::uint8_t> bytes);
+
 } // namespace qs

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "formats/model_file.h"
+#include "support/tensor_values.h"
 #include "support/test_files.h"
 #include "tensor/decode.h"
 
@@ -47,33 +48,12 @@ double jsonNumber(const nlohmann::json& value)
     return value.get<double>();
 }
 
-// Every element as a double (floats exactly, integers converted).
 std::vector<double> valuesOf(const ModelFile& model, std::size_t index)
 {
     const TensorInfo& info = model.tensors()[index];
     const TensorBytes bytes = model.read(index);
     EXPECT_EQ(bytes.bytes().size(), info.nbytes) << info.name;
-    std::vector<double> out;
-    if (info.dtype == DType::F64) {
-        for (double v : test::valuesOf<double>(bytes))
-            out.push_back(v);
-    } else if (isFloat(info.dtype)) {
-        for (float v : decodeToFloat(info.dtype, bytes.bytes()))
-            out.push_back(v);
-    } else {
-        const std::size_t size = dtypeSize(info.dtype);
-        const bool isSigned = info.dtype == DType::I8 || info.dtype == DType::I16 ||
-                              info.dtype == DType::I32 || info.dtype == DType::I64;
-        for (std::size_t i = 0; i < info.numel; ++i) {
-            std::uint64_t bits = 0;
-            std::memcpy(&bits, bytes.bytes().data() + i * size, size);
-            if (isSigned && size < 8 && ((bits >> (8 * size - 1)) & 1))
-                bits |= ~std::uint64_t{0} << (8 * size);
-            out.push_back(isSigned ? static_cast<double>(static_cast<std::int64_t>(bits))
-                                   : static_cast<double>(bits));
-        }
-    }
-    return out;
+    return test::valuesAsDoubles(info, bytes);
 }
 
 void expectValues(const std::vector<double>& values, const nlohmann::json& want,
@@ -89,13 +69,7 @@ void expectValues(const std::vector<double>& values, const nlohmann::json& want,
     }
 }
 
-void expectSum(const std::vector<double>& values, double want, const std::string& name)
-{
-    double sum = 0;
-    for (double v : values)
-        sum += v;
-    EXPECT_NEAR(sum, want, 1e-9 * std::max(1.0, std::abs(want))) << name;
-}
+using test::expectSum;
 
 class OnnxFixture : public testing::TestWithParam<std::string> {};
 
@@ -239,23 +213,14 @@ TEST(OnnxReader, PaddleConstantsMatchTheSafetensorsConversion)
     }
 }
 
-struct Refusal {
-    const char* file;
-    const char* expected;
-};
+using test::Refusal;
 
 class BrokenOnnx : public testing::TestWithParam<Refusal> {};
 
 TEST_P(BrokenOnnx, IsRefusedWithAClearProblem)
 {
-    const auto path = test::testDataDir() / "corrupt" / "onnx" / GetParam().file;
-    try {
-        openModel(path.string());
-        FAIL() << GetParam().file << " was accepted";
-    } catch (const InputError& e) {
-        EXPECT_NE(e.problem().find(GetParam().expected), std::string::npos)
-            << GetParam().file << ": " << e.what();
-    }
+    test::expectRefused(test::testDataDir() / "corrupt" / "onnx" / GetParam().file,
+                        GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -275,10 +240,7 @@ INSTANTIATE_TEST_SUITE_P(
                     Refusal{"sparse_bad_index.onnx", "sparse index 20"},
                     Refusal{"qdq_bad_axis.onnx", "axis 5 is out of range"},
                     Refusal{"qdq_scale_shape.onnx", "must have 4 values"}),
-    [](const auto& info) {
-        std::string name = info.param.file;
-        return name.substr(0, name.size() - 5);
-    });
+    test::refusalName);
 
 TEST(OnnxReader, EveryTruncationIsRefusedCleanly)
 {

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "formats/model_file.h"
+#include "support/tensor_values.h"
 #include "support/test_files.h"
 #include "tensor/decode.h"
 
@@ -39,35 +40,6 @@ DType dtypeOf(const std::string& torchName)
     return names.at(torchName);
 }
 
-// Every element as a double: floats widened exactly, integers converted.
-std::vector<double> valuesAsDoubles(const TensorInfo& info, const TensorBytes& bytes)
-{
-    std::vector<double> out;
-    const auto raw = bytes.bytes();
-    if (isFloat(info.dtype)) {
-        if (info.dtype == DType::F64) {
-            for (double v : test::valuesOf<double>(bytes))
-                out.push_back(v);
-        } else {
-            for (float v : decodeToFloat(info.dtype, raw))
-                out.push_back(v);
-        }
-        return out;
-    }
-    const std::size_t size = dtypeSize(info.dtype);
-    const bool isSigned = info.dtype == DType::I8 || info.dtype == DType::I16 ||
-                          info.dtype == DType::I32 || info.dtype == DType::I64;
-    for (std::size_t i = 0; i < raw.size() / size; ++i) {
-        std::uint64_t bits = 0;
-        std::memcpy(&bits, raw.data() + i * size, size);
-        if (isSigned && size < 8 && (bits >> (8 * size - 1)) & 1)
-            bits |= ~std::uint64_t{0} << (8 * size);
-        out.push_back(isSigned ? static_cast<double>(static_cast<std::int64_t>(bits))
-                               : static_cast<double>(bits));
-    }
-    return out;
-}
-
 class PytorchFixture : public testing::TestWithParam<std::string> {};
 
 TEST_P(PytorchFixture, GivesTheTensorsTorchSaved)
@@ -87,7 +59,7 @@ TEST_P(PytorchFixture, GivesTheTensorsTorchSaved)
         EXPECT_EQ(info.numel, e.at("numel").get<std::uint64_t>()) << name;
         const TensorBytes bytes = model->read(i);
         ASSERT_EQ(bytes.bytes().size(), info.nbytes) << name;
-        const auto values = valuesAsDoubles(info, bytes);
+        const auto values = test::valuesAsDoubles(info, bytes);
         if (e.contains("values")) {
             const auto& want = e.at("values");
             ASSERT_EQ(values.size(), want.size()) << name;
@@ -105,11 +77,7 @@ TEST_P(PytorchFixture, GivesTheTensorsTorchSaved)
             const auto first8 = e.at("first8").get<std::vector<double>>();
             for (std::size_t k = 0; k < first8.size(); ++k)
                 EXPECT_EQ(values[k], first8[k]) << name << "[" << k << "]";
-            double sum = 0;
-            for (double v : values)
-                sum += v;
-            const double want = e.at("sum");
-            EXPECT_NEAR(sum, want, 1e-9 * std::max(1.0, std::abs(want))) << name;
+            test::expectSum(values, e.at("sum"), name);
         }
     }
     if (expected.contains("non_tensors")) {
@@ -145,23 +113,14 @@ TEST(PytorchReader, CheckpointHoldsExactlyTheSharedSafetensorsValues)
     }
 }
 
-struct Refusal {
-    const char* file;
-    const char* expected; // part of the problem text
-};
+using test::Refusal;
 
 class BrokenCheckpoint : public testing::TestWithParam<Refusal> {};
 
 TEST_P(BrokenCheckpoint, IsRefusedWithAClearProblem)
 {
-    const auto path = test::testDataDir() / "corrupt" / "pytorch" / GetParam().file;
-    try {
-        openModel(path.string());
-        FAIL() << GetParam().file << " was accepted";
-    } catch (const InputError& e) {
-        EXPECT_NE(e.problem().find(GetParam().expected), std::string::npos)
-            << GetParam().file << ": " << e.what();
-    }
+    test::expectRefused(test::testDataDir() / "corrupt" / "pytorch" / GetParam().file,
+                        GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -183,10 +142,7 @@ INSTANTIATE_TEST_SUITE_P(
                     Refusal{"truncated_legacy.pt", "runs past the end of the file"},
                     Refusal{"negative_shape.pt", "negative size"},
                     Refusal{"shape_overflow.pt", "more elements than 64 bits"}),
-    [](const auto& info) {
-        std::string name = info.param.file;
-        return name.substr(0, name.size() - 3);
-    });
+    test::refusalName);
 
 TEST(PytorchReader, EveryTruncationOfTheLegacyFormatIsRefusedCleanly)
 {

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "formats/model_file.h"
+#include "support/tensor_values.h"
 #include "support/test_files.h"
 #include "tensor/decode.h"
 
@@ -18,25 +19,6 @@ namespace {
 std::filesystem::path tfliteData()
 {
     return test::testDataDir() / "tflite";
-}
-
-// The stored values as doubles: floats exactly, integers converted.
-std::vector<double> storedValues(const TensorInfo& info, const TensorBytes& bytes)
-{
-    std::vector<double> out;
-    if (isFloat(info.dtype)) {
-        for (float v : decodeToFloat(info.dtype, bytes.bytes()))
-            out.push_back(v);
-        return out;
-    }
-    const std::size_t size = dtypeSize(info.dtype);
-    for (std::size_t i = 0; i < info.numel; ++i) {
-        std::int64_t v = 0;
-        std::memcpy(&v, bytes.bytes().data() + i * size, size);
-        v = (v << (64 - 8 * size)) >> (64 - 8 * size);
-        out.push_back(static_cast<double>(v));
-    }
-    return out;
 }
 
 class TfliteFixture : public testing::TestWithParam<std::string> {};
@@ -70,7 +52,7 @@ TEST_P(TfliteFixture, GivesTheConstantTensorsWithTheirValues)
                     EXPECT_EQ(info.use->input, consumers[0].at("input_index").get<int>()) << name;
                 }
             }
-            const auto values = storedValues(info, bytes);
+            const auto values = test::valuesAsDoubles(info, bytes);
             const bool quantized = e.contains("dequantized");
             const auto& want =
                 quantized ? e.at("dequantized") : e.value("values", nlohmann::json());
@@ -86,11 +68,7 @@ TEST_P(TfliteFixture, GivesTheConstantTensorsWithTheirValues)
                 const auto first = e.at("first_values").get<std::vector<double>>();
                 for (std::size_t k = 0; k < first.size(); ++k)
                     EXPECT_EQ(values[k], first[k]) << name << "[" << k << "]";
-                double sum = 0;
-                for (double v : values)
-                    sum += v;
-                const double total = e.at("sum_float64");
-                EXPECT_NEAR(sum, total, 1e-9 * std::max(1.0, std::abs(total))) << name;
+                test::expectSum(values, e.at("sum_float64"), name);
             }
         }
     }
@@ -116,22 +94,14 @@ TEST(TfliteReader, LabelsFp16WeightsByTheLayerBehindTheirDequantize)
     EXPECT_EQ(first.use->outputChannelAxis, 0);
 }
 
-struct Refusal {
-    const char* file;
-    const char* expected;
-};
+using test::Refusal;
 
 class BrokenTflite : public testing::TestWithParam<Refusal> {};
 
 TEST_P(BrokenTflite, IsRefusedWithAClearProblem)
 {
-    try {
-        openModel((test::testDataDir() / "corrupt" / "tflite" / GetParam().file).string());
-        FAIL() << GetParam().file << " was accepted";
-    } catch (const InputError& e) {
-        EXPECT_NE(e.problem().find(GetParam().expected), std::string::npos)
-            << GetParam().file << ": " << e.what();
-    }
+    test::expectRefused(test::testDataDir() / "corrupt" / "tflite" / GetParam().file,
+                        GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -156,10 +126,7 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"opcode_index_out_of_range.tflite", "operator code 7"},
         Refusal{"operator_input_out_of_range.tflite", "reads tensor 55"},
         Refusal{"nan_scale.tflite", "scale is not finite"}),
-    [](const auto& info) {
-        const std::string name = info.param.file;
-        return name.substr(0, name.size() - 7);
-    });
+    test::refusalName);
 
 } // namespace
 } // namespace qs
