@@ -226,6 +226,29 @@ void describeUse(const std::string& op, int input, std::size_t rank, TensorUse& 
     }
 }
 
+// The values an integer type holds, as int64 (U64 is capped at INT64_MAX).
+std::pair<std::int64_t, std::int64_t> integerRange(DType type)
+{
+    switch (type) {
+    case DType::I8:
+        return {INT8_MIN, INT8_MAX};
+    case DType::U8:
+        return {0, UINT8_MAX};
+    case DType::I16:
+        return {INT16_MIN, INT16_MAX};
+    case DType::U16:
+        return {0, UINT16_MAX};
+    case DType::I32:
+        return {INT32_MIN, INT32_MAX};
+    case DType::U32:
+        return {0, UINT32_MAX};
+    case DType::U64:
+        return {0, INT64_MAX};
+    default:
+        return {INT64_MIN, INT64_MAX};
+    }
+}
+
 // Per-tensor or per-channel affine quantization of an integer weight.
 struct Quantization {
     std::vector<float> scales;
@@ -386,6 +409,13 @@ void TfliteModel::addSubgraph(const tflite::Model& model, const tflite::SubGraph
             if (!quantization.zeroPoints.empty() && quantization.zeroPoints.size() != channels)
                 fail(where + std::to_string(quantization.zeroPoints.size()) + " zero points for " +
                      std::to_string(channels) + " scales");
+            // A zero point is a value of the stored type (found by fuzzing: an int64 one
+            // far outside it overflowed the subtraction below).
+            const auto [lowest, highest] = integerRange(info.dtype);
+            for (std::int64_t zero : quantization.zeroPoints)
+                if (zero < lowest || zero > highest)
+                    fail(where + "zero point " + std::to_string(zero) +
+                         " lies outside the range of " + std::string(dtypeName(info.dtype)));
             for (float s : quantization.scales)
                 if (!std::isfinite(s))
                     fail(where + "a quantization scale is not finite");
@@ -480,8 +510,9 @@ TensorBytes TfliteModel::read(std::size_t index) const
     for (std::uint64_t i = 0; i < info.numel; ++i) {
         const std::uint64_t channel = perChannel ? i / inner % dim : 0;
         const std::int64_t zero = q.zeroPoints.empty() ? 0 : q.zeroPoints[channel];
-        const float value = static_cast<float>(static_cast<double>(q.scales[channel]) *
-                                               static_cast<double>(codes[i] - zero));
+        const float value =
+            static_cast<float>(static_cast<double>(q.scales[channel]) *
+                               (static_cast<double>(codes[i]) - static_cast<double>(zero)));
         std::memcpy(out.data() + i * sizeof(float), &value, sizeof(float));
     }
     return TensorBytes(std::move(out));

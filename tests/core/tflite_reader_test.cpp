@@ -125,7 +125,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"quantized_dimension_out_of_range.tflite", "quantized_dimension 4 is out of range"},
         Refusal{"opcode_index_out_of_range.tflite", "operator code 7"},
         Refusal{"operator_input_out_of_range.tflite", "reads tensor 55"},
-        Refusal{"nan_scale.tflite", "scale is not finite"}),
+        Refusal{"nan_scale.tflite", "scale is not finite"},
+        Refusal{"zero_point_out_of_range.tflite", "lies outside the range of I32"}),
     test::refusalName);
 
 } // namespace
