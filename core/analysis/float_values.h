@@ -4,6 +4,7 @@
 // from ggml blocks) into a buffer of the calling thread.
 
 #include "common/error.h"
+#include "formats/json_header.h"
 #include "formats/model_file.h"
 #include "tensor/decode.h"
 
@@ -23,7 +24,7 @@ void withFloatValues(const ModelFile& model, std::size_t index, Work&& work)
     const auto raw = bytes.bytes();
     if (raw.size() != info.nbytes)
         throw InputError(info.file, info.offset,
-                         "tensor \"" + info.name + "\": data size mismatch");
+                         "tensor \"" + printable(info.name) + "\": data size mismatch");
     const bool aligned = reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(float) == 0;
     if (info.dtype == DType::F32 && aligned) {
         work(std::span<const float>(reinterpret_cast<const float*>(raw.data()), info.numel));

@@ -45,8 +45,9 @@ struct CompareOptions {
     Progress* progress = nullptr;
 };
 
-// Pairs tensors by name; pairs whose shapes differ, non-float tensors and tensors that
-// cannot be read are listed as unmatched with the reason.
+// Pairs tensors by name; pairs whose shapes differ, non-float tensors and tensors of a
+// type that cannot be decoded are listed as unmatched with the reason. Data that turns out
+// to be broken while reading ends the comparison with its InputError.
 CompareReport compareModels(const ModelFile& reference, const ModelFile& candidate,
                             const CompareOptions& options = {});
 

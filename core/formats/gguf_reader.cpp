@@ -367,7 +367,8 @@ void GgufModel::parse()
     }
 
     std::set<std::string> names;
-    tensors_.reserve(tensorCount);
+    // The count is bounded by the file's size, not by what a TensorInfo takes in memory.
+    tensors_.reserve(std::min<std::uint64_t>(tensorCount, 4096));
     for (std::uint64_t i = 0; i < tensorCount; ++i)
         readTensorInfo(in, names);
 

@@ -72,7 +72,25 @@ Detected detect(std::span<const std::uint8_t> head, std::uint64_t fileSize)
 }
 } // namespace
 
+namespace {
+std::unique_ptr<ModelFile> openByContent(const std::string& path);
+}
+
+// Names come from the file and go through regular expressions (--tensors, the GUI filter),
+// whose matching recurses per character: a name of 200 KB overflows the stack.
 std::unique_ptr<ModelFile> openModel(const std::string& path)
+{
+    auto model = openByContent(path);
+    for (const TensorInfo& info : model->tensors())
+        if (info.name.size() > kMaxTensorNameBytes)
+            throw InputError(path, info.offset,
+                             "a tensor name of " + std::to_string(info.name.size()) +
+                                 " bytes (at most " + std::to_string(kMaxTensorNameBytes) + ")");
+    return model;
+}
+
+namespace {
+std::unique_ptr<ModelFile> openByContent(const std::string& path)
 {
     auto file = MappedFile::open(path);
     const auto bytes = file->bytes();
@@ -112,5 +130,7 @@ std::unique_ptr<ModelFile> openModel(const std::string& path)
                      "unrecognised model format (expected safetensors, GGUF, ONNX, TFLite, "
                      "PyTorch, .npy or .npz content)");
 }
+
+} // namespace
 
 } // namespace qs

@@ -43,6 +43,9 @@ protected:
 // naming the file and the problem.
 std::unique_ptr<ModelFile> openModel(const std::string& path);
 
+// Longest tensor name openModel accepts (real names are a few hundred bytes at most).
+constexpr std::size_t kMaxTensorNameBytes = 4096;
+
 // Multiplies the dimensions of `shape`, refusing negative dimensions and products that do
 // not fit in 64 bits; returns false on either.
 bool checkedNumel(const Shape& shape, std::uint64_t& numel);

@@ -145,6 +145,7 @@ private:
     std::map<const onnx::GraphProto*, const onnx::GraphProto*> parents_;
     std::map<const onnx::GraphProto*, std::map<std::string, Use>> uses_;
     std::set<std::string> names_;
+    std::map<std::pair<const onnx::GraphProto*, std::string>, std::size_t> byScope_;
 };
 
 void OnnxModel::parseProtobuf()
@@ -177,6 +178,7 @@ void OnnxModel::addTensor(const onnx::GraphProto& graph, const std::string& pref
     if (!names_.insert(definition.name).second)
         fail("two weights are named \"" + printable(definition.name) + "\"");
     TensorInfo info = data_.describe(source, definition.name);
+    byScope_.try_emplace({&graph, localName}, definitions_.size());
     definition.source = std::move(source);
     tensors_.push_back(std::move(info));
     definitions_.push_back(std::move(definition));
@@ -254,9 +256,8 @@ const Definition* OnnxModel::lookUp(const onnx::GraphProto* graph, const std::st
 {
     // Inner scopes first, as ONNX resolves names.
     for (; graph; graph = parents_.count(graph) ? parents_.at(graph) : nullptr)
-        for (const Definition& definition : definitions_)
-            if (definition.graph == graph && definition.localName == name)
-                return &definition;
+        if (const auto found = byScope_.find({graph, name}); found != byScope_.end())
+            return &definitions_[found->second];
     return nullptr;
 }
 
@@ -299,7 +300,8 @@ void OnnxModel::decodeDequantized()
             TensorSource::ofDequantized(std::move(definition.source), std::move(recipe));
         info.storedType = std::string(dtypeName(info.dtype)) + " (dequantized)";
         info.dtype = DType::F32;
-        info.nbytes = info.numel * 4;
+        if (!storageBytes(DType::F32, info.numel, info.nbytes))
+            fail("weight \"" + printable(info.name) + "\" is too large to dequantize");
         // Label the weight by what reads the dequantized values (a Conv, a Gemm, ...).
         const auto& uses = firstUses(*definition.graph);
         if (const auto use = uses.find(node.output_size() ? node.output(0) : "");

@@ -15,6 +15,8 @@ namespace qs {
 namespace {
 namespace fs = std::filesystem;
 
+constexpr std::uint64_t kMaxSparseDenseBytes = 4ull << 30;
+
 struct OnnxType {
     int id;
     const char* name;
@@ -140,7 +142,7 @@ std::string checkDequantizeRecipe(DequantizeRecipe& r)
     if (r.blockSize < 0)
         return "negative block_size";
     Shape expected = r.quantized.shape;
-    expected[static_cast<std::size_t>(r.axis)] = (dim + r.blockSize - 1) / r.blockSize;
+    expected[static_cast<std::size_t>(r.axis)] = dim == 0 ? 0 : 1 + (dim - 1) / r.blockSize;
     if (r.scale.shape != expected)
         return "a blocked scale must have shape [" + shapeToString(expected, ',') + "], found [" +
                shapeToString(r.scale.shape, ',') + "]";
@@ -291,15 +293,15 @@ OnnxTensorData::ExternalRange OnnxTensorData::resolveExternal(const onnx::Tensor
         if (part == "..")
             fail(info.name, "external data location \"" + printable(location) +
                                 "\" leaves the model's folder");
-    std::error_code error;
-    const fs::path folder = fs::weakly_canonical(folder_.empty() ? "." : folder_, error);
-    const fs::path resolved = fs::weakly_canonical(folder / relative, error);
+    std::error_code folderError, resolvedError;
+    const fs::path folder = fs::weakly_canonical(folder_.empty() ? "." : folder_, folderError);
+    const fs::path resolved = fs::weakly_canonical(folder / relative, resolvedError);
     const auto [folderEnd, resolvedAt] =
         std::mismatch(folder.begin(), folder.end(), resolved.begin(), resolved.end());
-    if (error || folderEnd != folder.end())
+    if (folderError || resolvedError || folder.empty() || folderEnd != folder.end())
         fail(info.name, "external data location \"" + printable(location) +
                             "\" leads out of the model's folder");
-    if (!fs::is_regular_file(resolved, error))
+    if (!fs::is_regular_file(resolved, resolvedError))
         fail(info.name,
              "external data file \"" + printable(location) + "\" not found beside the model");
 
@@ -323,6 +325,11 @@ TensorInfo OnnxTensorData::describeSparse(const onnx::SparseTensorProto& sparse,
                                           const std::string& name)
 {
     TensorInfo info = shaped(name, sparse.dims());
+    // The dense form is what analysis reads; a few values may claim terabytes.
+    if (!storageBytes(DType::F64, info.numel, info.nbytes) || info.nbytes > kMaxSparseDenseBytes)
+        fail(name, "a sparse tensor of shape " + shapeToString(info.shape) +
+                       " is too large to expand (at most " +
+                       std::to_string(kMaxSparseDenseBytes >> 30) + " GiB of float64)");
     const TensorInfo values = describeTensor(sparse.values(), name + " (values)");
     const TensorInfo indices = describeTensor(sparse.indices(), name + " (indices)");
     if (!values.unsupported.empty())

@@ -17,6 +17,8 @@ namespace {
 // without bound (the arena is bounded by the file: one value per opcode at most).
 constexpr std::size_t kMaxStack = 1u << 22;
 constexpr std::size_t kMaxGlobalLine = 256;
+constexpr std::size_t kMaxValues = 4'000'000;
+constexpr std::size_t kMaxTensorRank = 64; // torch's own limit on dimensions
 
 using Kind = PickleValue::Kind;
 
@@ -272,6 +274,9 @@ void Run::reduce()
         tensor->storage = a[0];
         tensor->dtype = a[0]->dtype;
         tensor->storageOffset = a[1]->integer;
+        if (a[2]->kind == Kind::Tuple && a[2]->items.size() > kMaxTensorRank)
+            fail("a tensor of " + std::to_string(a[2]->items.size()) + " dimensions (at most " +
+                 std::to_string(kMaxTensorRank) + ")");
         tensor->sizes = integers(a[2], "tensor size", failWith);
         tensor->strides = integers(a[3], "tensor stride", failWith);
         if (tensor->sizes.size() != tensor->strides.size())
@@ -532,6 +537,12 @@ const char* pickleKindName(PickleValue::Kind kind)
 
 PickleValue* PickleMachine::make(PickleValue::Kind kind)
 {
+    // One value per opcode is cheap in bytes of pickle but not in memory (a value is about
+    // 200 bytes, and a deflated pickle expands 1000-fold): a state_dict needs far fewer.
+    if (arena_.size() >= kMaxValues)
+        throw InputError(file_, std::nullopt,
+                         "the pickle builds more than " + std::to_string(kMaxValues) +
+                             " values; a checkpoint of tensors needs far fewer");
     PickleValue& value = arena_.emplace_back();
     value.kind = kind;
     return &value;

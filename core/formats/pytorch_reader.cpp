@@ -22,6 +22,8 @@ constexpr int kMaxNesting = 64;
 // an exponentially large tree, which is refused rather than walked.
 constexpr std::uint64_t kMaxVisits = 2'000'000;
 constexpr std::uint64_t kMaxRevisits = 10'000;
+constexpr std::size_t kMaxKeyBytes = 1024;
+constexpr std::size_t kMaxNameBytes = 4096;
 constexpr std::size_t kMaxMetadataEntries = 1000;
 
 // The legacy format opens with a pickle of this magic number (a 10-byte LONG1).
@@ -92,7 +94,7 @@ std::string keyText(const PickleValue* key)
 {
     switch (key->kind) {
     case Kind::String:
-        return validUtf8(key->text);
+        return validUtf8(key->text.substr(0, kMaxKeyBytes + 1)); // longer ones are refused
     case Kind::Int:
         return std::to_string(key->integer);
     case Kind::Bool:
@@ -113,6 +115,10 @@ void PytorchFile::flatten(const PickleValue* value, const std::string& name, int
         fail("the checkpoint's containers refer to each other more than " +
              std::to_string(kMaxVisits) + " times (shared or cyclic references)");
     const auto child = [&](const std::string& key) {
+        // Names are copied per entry: long keys shared through the memo would multiply.
+        if (key.size() > kMaxKeyBytes || name.size() + key.size() > kMaxNameBytes)
+            fail("a name in the checkpoint is longer than " + std::to_string(kMaxNameBytes) +
+                 " bytes (at \"" + printable(name) + "\")");
         return name.empty() ? key : name + "." + key;
     };
     const bool container =
@@ -203,6 +209,9 @@ void PytorchFile::addTensor(const PickleValue& tensor, const std::string& name)
     // The view must stay inside its storage: its last element is at
     // offset + sum((size - 1) * stride).
     const std::uint64_t storageElements = static_cast<std::uint64_t>(tensor.storage->integer);
+    if (view.storageOffset > storageElements)
+        fail(where + "storage offset " + std::to_string(view.storageOffset) +
+             " lies past its storage of " + std::to_string(storageElements) + " elements");
     if (info.numel > 0) {
         std::uint64_t last = view.storageOffset;
         for (std::size_t d = 0; d < view.sizes.size(); ++d) {
@@ -218,11 +227,17 @@ void PytorchFile::addTensor(const PickleValue& tensor, const std::string& name)
     }
     // C-contiguous views are read in place; others are gathered on read.
     std::int64_t expected = 1;
-    for (std::size_t d = view.sizes.size(); d-- > 0;) {
+    for (std::size_t d = view.sizes.size(); d-- > 0 && info.numel > 0;) {
         if (view.sizes[d] != 1 && view.strides[d] != expected)
             view.contiguous = false;
-        expected *= std::max<std::int64_t>(view.sizes[d], 1);
+        expected *= view.sizes[d]; // a partial product of sizes: numel was checked
     }
+    // Broadcast views (stride 0) can name far more elements than their storage holds;
+    // reading one would allocate all of them.
+    std::uint64_t storageSize = 0;
+    if (__builtin_mul_overflow(storageElements, dtypeSize(info.dtype), &storageSize) ||
+        info.nbytes > storageSize)
+        fail(where + "the view is larger than its storage (broadcast strides are not supported)");
     const auto [slot, first] = storages_.try_emplace(view.storageKey);
     StorageData& storage = slot->second;
     if (first) {
@@ -240,6 +255,14 @@ void PytorchFile::addTensor(const PickleValue& tensor, const std::string& name)
 // that each storage holds the elements its tensors claim.
 void PytorchFile::placeTensors()
 {
+    // A deflated storage is inflated whole on every read: shared by many views, a small
+    // file would cost its inflated size once per view.
+    std::map<std::string, int> views;
+    for (const TensorView& view : views_)
+        if (++views[view.storageKey] > 1 && storages_.at(view.storageKey).deflated)
+            fail("storage \"" + printable(view.storageKey) +
+                 "\" is compressed and shared by several tensors; re-save the checkpoint with "
+                 "torch.save, which stores storages uncompressed");
     for (std::size_t i = 0; i < tensors_.size(); ++i) {
         TensorInfo& info = tensors_[i];
         const TensorView& view = views_[i];

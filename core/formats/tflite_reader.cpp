@@ -283,7 +283,17 @@ private:
     std::string operatorName(const tflite::Model& model, const tflite::Operator& op) const;
 
     std::shared_ptr<const MappedFile> file_;
+    // Entries walked so far. The verifier accepts tables shared by many references, which
+    // lets a small file describe a huge graph; a real model's entries each take bytes.
+    void charge(std::uint64_t entries)
+    {
+        walked_ += entries;
+        if (walked_ > file_->size() / 4 + 1024)
+            fail("the FlatBuffer describes more entries than its size allows (shared tables)");
+    }
+
     std::vector<Weight> weights_; // parallel to tensors_
+    std::uint64_t walked_ = 0;
     std::set<std::string> names_;
 };
 
@@ -309,12 +319,16 @@ void TfliteModel::addSubgraph(const tflite::Model& model, const tflite::SubGraph
     if (!tensors)
         return;
     const std::uint64_t tensorCount = tensors->size();
+    charge(tensorCount);
     // The first operator input that reads each tensor, and what reads each operator's output
     // (to label fp16 and int8 weights that reach their layer through a DEQUANTIZE).
     std::vector<std::pair<const tflite::Operator*, int>> firstUse(tensorCount, {nullptr, -1});
     if (const auto* operators = graph.operators()) {
+        charge(operators->size());
         for (const tflite::Operator* op : *operators) {
             operatorName(model, *op); // checks the opcode index
+            charge((op->inputs() ? op->inputs()->size() : 0) +
+                   (op->outputs() ? op->outputs()->size() : 0));
             if (const auto* inputs = op->inputs()) {
                 for (int i = 0; i < static_cast<int>(inputs->size()); ++i) {
                     const int t = inputs->Get(static_cast<unsigned>(i));
@@ -452,9 +466,9 @@ void TfliteModel::addSubgraph(const tflite::Model& model, const tflite::SubGraph
             }
             info.use = std::move(use);
         }
-        if (!names_.insert(info.name).second)
-            info.name += "#" + std::to_string(t); // TFLite does not require unique names
-        names_.insert(info.name);
+        // TFLite does not require unique names; the tool does (compare pairs by name).
+        for (int copy = 2; !names_.insert(info.name).second; ++copy)
+            info.name = name + "#" + std::to_string(copy);
         tensors_.push_back(std::move(info));
         weights_.push_back(std::move(weight));
     }

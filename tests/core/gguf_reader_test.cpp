@@ -363,6 +363,13 @@ TEST(GgufReader, RefusesBrokenFilesWithAClearProblem)
     }
 }
 
+TEST(GgufReader, RefusesTensorNamesTooLongToMatchSafely)
+{
+    GgufBuilder b;
+    b.tensor(f32Tensor(std::string(kMaxTensorNameBytes + 1, 'a'), {1}, {1}));
+    EXPECT_NE(openError(b.bytes()).find("a tensor name of 4097 bytes"), std::string::npos);
+}
+
 TEST(GgufReader, EveryTruncationOfAValidFileIsRefusedCleanly)
 {
     GgufBuilder b;

@@ -239,7 +239,8 @@ INSTANTIATE_TEST_SUITE_P(
                     Refusal{"deep_subgraphs.onnx", "protobuf parse failed"},
                     Refusal{"sparse_bad_index.onnx", "sparse index 20"},
                     Refusal{"qdq_bad_axis.onnx", "axis 5 is out of range"},
-                    Refusal{"qdq_scale_shape.onnx", "must have 4 values"}),
+                    Refusal{"qdq_scale_shape.onnx", "must have 4 values"},
+                    Refusal{"sparse_too_large.onnx", "too large to expand"}),
     test::refusalName);
 
 TEST(OnnxReader, EveryTruncationIsRefusedCleanly)

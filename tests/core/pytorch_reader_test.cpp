@@ -141,7 +141,10 @@ INSTANTIATE_TEST_SUITE_P(
                     Refusal{"truncated_zip.pt", "end-of-central-directory"},
                     Refusal{"truncated_legacy.pt", "runs past the end of the file"},
                     Refusal{"negative_shape.pt", "negative size"},
-                    Refusal{"shape_overflow.pt", "more elements than 64 bits"}),
+                    Refusal{"shape_overflow.pt", "more elements than 64 bits"},
+                    Refusal{"view_larger_than_storage.pt", "larger than its storage"},
+                    Refusal{"offset_past_storage.pt", "lies past its storage"},
+                    Refusal{"compressed_shared_storage.pt", "compressed and shared"}),
     test::refusalName);
 
 TEST(PytorchReader, EveryTruncationOfTheLegacyFormatIsRefusedCleanly)

@@ -126,7 +126,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"opcode_index_out_of_range.tflite", "operator code 7"},
         Refusal{"operator_input_out_of_range.tflite", "reads tensor 55"},
         Refusal{"nan_scale.tflite", "scale is not finite"},
-        Refusal{"zero_point_out_of_range.tflite", "lies outside the range of I32"}),
+        Refusal{"zero_point_out_of_range.tflite", "lies outside the range of I32"},
+        Refusal{"shared_tables.tflite", "more entries than its size allows"}),
     test::refusalName);
 
 } // namespace
