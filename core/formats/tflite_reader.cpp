@@ -416,8 +416,14 @@ void TfliteModel::addSubgraph(const tflite::Model& model, const tflite::SubGraph
         if (q && q->scale() && q->scale()->size() > 0 && integer) {
             Quantization quantization;
             quantization.scales.assign(q->scale()->begin(), q->scale()->end());
-            if (q->zero_point())
-                quantization.zeroPoints.assign(q->zero_point()->begin(), q->zero_point()->end());
+            if (const auto* zeros = q->zero_point()) {
+                // Copied bytewise: the verifier checks a vector's length field for 4-byte
+                // alignment only, so 8-byte elements may sit misaligned (found by fuzzing).
+                quantization.zeroPoints.resize(zeros->size());
+                if (zeros->size() > 0)
+                    std::memcpy(quantization.zeroPoints.data(), zeros->Data(),
+                                zeros->size() * sizeof(std::int64_t));
+            }
             quantization.axis = q->quantized_dimension();
             const std::size_t channels = quantization.scales.size();
             if (!quantization.zeroPoints.empty() && quantization.zeroPoints.size() != channels)
