@@ -394,7 +394,13 @@ void TfliteModel::addSubgraph(const tflite::Model& model, const tflite::SubGraph
         const TfliteType* type = tfliteType(tensor.type());
         Weight weight;
         weight.offset = offset;
-        if (!type || !type->dtype) {
+        if (tensor.sparsity()) {
+            // Its buffer holds a compressed (block-sparse) encoding, not the dense values.
+            info.dtype = DType::Opaque;
+            info.storedType = type ? std::string(type->name) + " (sparse)" : "sparse";
+            info.unsupported = "sparse TFLite tensors are not decoded";
+            info.nbytes = size;
+        } else if (!type || !type->dtype) {
             info.dtype = DType::Opaque;
             info.storedType = type ? type->name : "type " + std::to_string(tensor.type());
             info.unsupported = "unsupported TFLite tensor type " + info.storedType;

@@ -7,6 +7,7 @@
 #include "support/tensor_values.h"
 #include "support/test_files.h"
 #include "tensor/decode.h"
+#include "tflite_schema_generated.h"
 
 #include <cmath>
 #include <fstream>
@@ -92,6 +93,37 @@ TEST(TfliteReader, LabelsFp16WeightsByTheLayerBehindTheirDequantize)
     EXPECT_EQ(first.use->op, "CONV_2D");
     EXPECT_EQ(first.use->role, "weight");
     EXPECT_EQ(first.use->outputChannelAxis, 0);
+}
+
+// A block-sparse tensor's buffer holds its compressed encoding: it is listed, not decoded,
+// and the rest of the model still opens. Built here with the schema's own builders.
+TEST(TfliteReader, ListsSparseTensorsAsUnsupported)
+{
+    flatbuffers::FlatBufferBuilder fbb;
+    namespace t = qs::tflite;
+    const std::vector<std::uint8_t> compressed(8, 1), dense(16, 0);
+    const std::vector<flatbuffers::Offset<t::Buffer>> buffers{
+        t::CreateBuffer(fbb), t::CreateBuffer(fbb, fbb.CreateVector(compressed)),
+        t::CreateBuffer(fbb, fbb.CreateVector(dense))};
+    const std::vector<flatbuffers::Offset<t::Tensor>> tensors{
+        t::CreateTensor(fbb, fbb.CreateVector(std::vector<int>{4, 4}), 0, 1,
+                        fbb.CreateString("sparse_w"), 0, false, t::CreateOpaque(fbb)),
+        t::CreateTensor(fbb, fbb.CreateVector(std::vector<int>{4}), 0, 2,
+                        fbb.CreateString("dense_w"))};
+    const std::vector<flatbuffers::Offset<t::SubGraph>> subgraphs{
+        t::CreateSubGraph(fbb, fbb.CreateVector(tensors))};
+    t::FinishModelBuffer(
+        fbb, t::CreateModel(fbb, 3, 0, fbb.CreateVector(subgraphs), 0, fbb.CreateVector(buffers)));
+    test::TempDir dir;
+    test::writeFile(
+        dir.file("sparse.tflite"),
+        std::vector<std::uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()));
+    const auto model = openModel(dir.file("sparse.tflite").string());
+    ASSERT_EQ(model->tensors().size(), 2u);
+    EXPECT_EQ(model->tensors()[0].storedType, "FLOAT32 (sparse)");
+    EXPECT_NE(model->tensors()[0].unsupported.find("sparse"), std::string::npos);
+    EXPECT_THROW(model->read(0), InputError);
+    EXPECT_EQ(test::valuesOf<float>(model->read(1)), std::vector<float>(4, 0.0f));
 }
 
 using test::Refusal;
