@@ -294,6 +294,7 @@ private:
 
     std::vector<Weight> weights_; // parallel to tensors_
     std::uint64_t walked_ = 0;
+    std::map<std::string, int> copies_; // names seen more than once, and how often
     std::set<std::string> names_;
 };
 
@@ -479,8 +480,10 @@ void TfliteModel::addSubgraph(const tflite::Model& model, const tflite::SubGraph
             info.use = std::move(use);
         }
         // TFLite does not require unique names; the tool does (compare pairs by name).
-        for (int copy = 2; !names_.insert(info.name).second; ++copy)
-            info.name = name + "#" + std::to_string(copy);
+        // The copy counter is kept per name, so many equal names cost linear time (a fuzzed
+        // file repeating one name 10 000 times took seconds with a fresh count each time).
+        for (int& copy = copies_[name]; !names_.insert(info.name).second;)
+            info.name = name + "#" + std::to_string(++copy + 1);
         tensors_.push_back(std::move(info));
         weights_.push_back(std::move(weight));
     }
