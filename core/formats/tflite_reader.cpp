@@ -498,11 +498,16 @@ void TfliteModel::parse()
     // (large models) is checked range by range.
     const std::size_t verified =
         std::min<std::size_t>(bytes.size(), FLATBUFFERS_MAX_BUFFER_SIZE - 1);
-    flatbuffers::Verifier verifier(bytes.data(), verified, /*max_depth=*/64,
-                                   /*max_tables=*/10'000'000);
+    // Tables may be shared by many references, each of which the verifier walks: allow
+    // no more table visits than the file has room for distinct tables (4 bytes at least).
+    const auto maxTables = static_cast<flatbuffers::uoffset_t>(
+        std::min<std::uint64_t>(bytes.size() / 4 + 1024, 100'000'000));
+    flatbuffers::Verifier verifier(bytes.data(), verified, /*max_depth=*/64, maxTables);
     if (!tflite::VerifyModelBuffer(verifier))
-        throw InputError(path_, std::nullopt,
-                         "the TFLite FlatBuffer is malformed (offsets or sizes point outside it)");
+        throw InputError(
+            path_, std::nullopt,
+            "the TFLite FlatBuffer is malformed (offsets or sizes point outside it, or its "
+            "tables are shared more often than a real model's)");
     const tflite::Model& model = *tflite::GetModel(bytes.data());
     metadata_["version"] = model.version();
     if (model.description())

@@ -159,7 +159,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"operator_input_out_of_range.tflite", "reads tensor 55"},
         Refusal{"nan_scale.tflite", "scale is not finite"},
         Refusal{"zero_point_out_of_range.tflite", "lies outside the range of I32"},
-        Refusal{"shared_tables.tflite", "more entries than its size allows"},
+        Refusal{"shared_tables.tflite", "tables are shared more often"},
+        Refusal{"shared_operator_inputs.tflite", "more entries than its size allows"},
         Refusal{"misaligned_zero_points.tflite", "2 zero points for 1 scales"}),
     test::refusalName);
 
