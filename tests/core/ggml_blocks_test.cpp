@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "formats/model_file.h"
+#include "support/tensor_values.h"
 #include "support/test_files.h"
 #include "tensor/decode.h"
 
@@ -143,13 +144,7 @@ TEST_P(GgufFixtureFiles, MatchExpectedJson)
 INSTANTIATE_TEST_SUITE_P(Files, GgufFixtureFiles,
                          testing::Values("metadata_all_types.gguf", "quantized_blocks.gguf",
                                          "v2.gguf"),
-                         [](const auto& info) {
-                             std::string name = info.param;
-                             for (char& c : name)
-                                 if (!std::isalnum(static_cast<unsigned char>(c)))
-                                     c = '_';
-                             return name;
-                         });
+                         test::fileParamName);
 
 } // namespace
 } // namespace qs

@@ -129,13 +129,7 @@ TEST_P(OnnxFixture, GivesTheTensorsOnnxSees)
 INSTANTIATE_TEST_SUITE_P(Files, OnnxFixture,
                          testing::Values("initializers.onnx", "constants.onnx", "subgraphs.onnx",
                                          "sparse.onnx", "external/model.onnx", "qdq.onnx"),
-                         [](const auto& info) {
-                             std::string name = info.param;
-                             for (char& c : name)
-                                 if (!std::isalnum(static_cast<unsigned char>(c)))
-                                     c = '_';
-                             return name;
-                         });
+                         test::fileParamName);
 
 class SharedOnnxModel : public testing::TestWithParam<std::string> {};
 
@@ -187,13 +181,7 @@ INSTANTIATE_TEST_SUITE_P(Models, SharedOnnxModel,
                          testing::Values("ch_PP-OCRv4_rec_infer.onnx",
                                          "ch_ppocr_mobile_v2.0_cls_infer.onnx",
                                          "silero_vad_op18_ifless.onnx"),
-                         [](const auto& info) {
-                             std::string name = info.param;
-                             for (char& c : name)
-                                 if (!std::isalnum(static_cast<unsigned char>(c)))
-                                     c = '_';
-                             return name;
-                         });
+                         test::fileParamName);
 
 TEST(OnnxReader, PaddleConstantsMatchTheSafetensorsConversion)
 {

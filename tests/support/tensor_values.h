@@ -5,6 +5,7 @@
 #include "formats/model_file.h"
 #include "tensor/decode.h"
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -61,6 +62,16 @@ inline void expectRefused(const std::filesystem::path& path, const std::string& 
 inline std::string refusalName(const testing::TestParamInfo<Refusal>& info)
 {
     return std::filesystem::path(info.param.file).stem().string();
+}
+
+// A test name from a file path parameter: every character but letters and digits as '_'.
+inline std::string fileParamName(const testing::TestParamInfo<std::string>& info)
+{
+    std::string name = info.param;
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)))
+            c = '_';
+    return name;
 }
 
 } // namespace qs::test
