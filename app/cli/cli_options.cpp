@@ -1,8 +1,11 @@
 #include "cli_options.h"
 
 #include "common/error.h"
+#include "gemm/packed_weights.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 namespace qs::cli {
 
@@ -14,8 +17,11 @@ const char* usageText()
       [--granularity G] [--calibration C] [--narrow-range] [--fp-mode M]
       [--convention K] [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
+      [--matmul [--activations FILE | --act-dist A] [--act-dtype T]
+                [--batch B] [--seed SEED]]
   quantscope-cli compare REFERENCE CANDIDATE [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
+  quantscope-cli bench [--shape M,N,K]... [--threads N] [--json]
 
   MODEL  a safetensors file (or a sharded model's .safetensors.index.json), GGUF,
          PyTorch checkpoint (.pt/.pth/.bin), .npy or .npz; the format is read from
@@ -29,6 +35,15 @@ const char* usageText()
   C      minmax (default) | percentile:P | mse | kl
   M      scaled | unscaled (unscaled for fp16/bf16, scaled for fp8/fp4)
   K      default | pytorch
+  --matmul  also runs each layer's Y = X W^T as int8 x int8 -> int32 and reports
+         its output error against float32 (weights: signed int<=8, symmetric,
+         per tensor or channel); X from FILE (.npz with one M x K array per
+         weight name, or a .npy for a single layer) or synthetic
+  A      gaussian (default) | laplace | llm-outliers
+  T      uint8 (asymmetric, default) | int8 (symmetric)
+  B      rows of synthetic X (64); SEED its seed (0)
+  bench  times the int8 GEMM (packed weights, median of repeated runs); shapes
+         default to 128,4096,4096 512,512,512 1,4096,4096; threads to 1
 Exit status: 0 success, 2 bad input or usage, 1 internal error.
 )";
 }
@@ -63,13 +78,66 @@ bool isQuantizationOption(const std::string& arg)
     return false;
 }
 
+template <typename Integer>
+Integer parseInteger(const std::string& option, const std::string& text, Integer low, Integer high)
+{
+    Integer value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value < low || value > high)
+        throw UsageError(option + ": invalid value '" + text + "' (expected " +
+                         std::to_string(low) + ".." + std::to_string(high) + ")");
+    return value;
+}
+
 int parseThreads(const std::string& text)
 {
-    int value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || ptr != text.data() + text.size() || value < 1 || value > 1024)
-        throw UsageError("--threads: invalid value '" + text + "' (expected 1..1024)");
-    return value;
+    return parseInteger<int>("--threads", text, 1, 1024);
+}
+
+std::array<std::int64_t, 3> parseShape(const std::string& text)
+{
+    std::array<std::int64_t, 3> shape{};
+    std::size_t start = 0;
+    for (int i = 0; i < 3; ++i) {
+        const std::size_t comma = text.find(',', start);
+        if ((i < 2) != (comma != std::string::npos))
+            throw UsageError("--shape: expected M,N,K, got '" + text + "'");
+        const std::string part =
+            text.substr(start, comma == std::string::npos ? comma : comma - start);
+        shape[i] = parseInteger<std::int64_t>("--shape", part, 1, i == 2 ? maxGemmDepth() : 65536);
+        start = comma + 1;
+    }
+    return shape;
+}
+
+bool isMatmulOption(const std::string& arg)
+{
+    for (const char* option : {"--activations", "--act-dist", "--act-dtype", "--batch", "--seed"})
+        if (arg == option)
+            return true;
+    return false;
+}
+Options parseBenchOptions(Options options, ArgCursor& cursor)
+{
+    options.threads = 1;
+    while (!cursor.done()) {
+        const std::string arg = cursor.take();
+        if (arg == "--help" || arg == "-h") {
+            options.command = Options::Command::Help;
+            return options;
+        } else if (arg == "--shape") {
+            options.benchShapes.push_back(parseShape(cursor.value(arg)));
+        } else if (arg == "--threads") {
+            options.threads = parseThreads(cursor.value(arg));
+        } else if (arg == "--json") {
+            options.benchJson = true;
+        } else {
+            throw UsageError("bench: unexpected argument '" + arg + "'");
+        }
+    }
+    if (options.benchShapes.empty())
+        options.benchShapes = {{128, 4096, 4096}, {512, 512, 512}, {1, 4096, 4096}};
+    return options;
 }
 } // namespace
 
@@ -78,7 +146,7 @@ Options parseOptions(const std::vector<std::string>& args)
     Options options;
     ArgCursor cursor(args);
     if (cursor.done())
-        throw UsageError("missing command (info, analyze or compare); see --help");
+        throw UsageError("missing command (info, analyze, compare or bench); see --help");
     const std::string command = cursor.take();
     if (command == "--help" || command == "-h" || command == "help")
         return options;
@@ -92,11 +160,19 @@ Options parseOptions(const std::vector<std::string>& args)
         options.command = Options::Command::Analyze;
     else if (command == "compare")
         options.command = Options::Command::Compare;
+    else if (command == "bench")
+        options.command = Options::Command::Bench;
     else
-        throw UsageError("unknown command '" + command + "' (expected info, analyze or compare)");
+        throw UsageError("unknown command '" + command +
+                         "' (expected info, analyze, compare or bench)");
+    if (options.command == Options::Command::Bench)
+        return parseBenchOptions(options, cursor);
 
     std::optional<Preset> preset;
     bool dtypeGiven = false;
+    bool matmul = false;
+    MatmulOptions matmulOptions;
+    std::vector<std::string> matmulOptionsGiven;
     const bool compare = options.command == Options::Command::Compare;
     while (!cursor.done()) {
         const std::string arg = cursor.take();
@@ -111,6 +187,25 @@ Options parseOptions(const std::vector<std::string>& args)
         } else if (compare && isQuantizationOption(arg)) {
             throw UsageError("compare: " + arg +
                              " does not apply (compare measures the candidate's stored values)");
+        } else if (options.command != Options::Command::Analyze &&
+                   (arg == "--matmul" || isMatmulOption(arg))) {
+            throw UsageError(arg + " applies to analyze only");
+        } else if (arg == "--matmul") {
+            matmul = true;
+        } else if (isMatmulOption(arg)) {
+            matmulOptionsGiven.push_back(arg);
+            const std::string& value = cursor.value(arg);
+            if (arg == "--activations")
+                matmulOptions.activationsPath = value;
+            else if (arg == "--act-dist")
+                matmulOptions.synthetic.distribution = parseActivationDistribution(value);
+            else if (arg == "--act-dtype")
+                matmulOptions.activationType = parseActivationType(value);
+            else if (arg == "--batch")
+                matmulOptions.batch = parseInteger<std::int64_t>(arg, value, 1, 1 << 20);
+            else
+                matmulOptions.synthetic.seed =
+                    parseInteger<std::uint64_t>(arg, value, 0, UINT64_MAX);
         } else if (arg == "--dtype") {
             options.config.format = parseNumberFormat(cursor.value(arg));
             dtypeGiven = true;
@@ -159,6 +254,22 @@ Options parseOptions(const std::vector<std::string>& args)
     if (options.jsonOut && options.csvOut && *options.jsonOut == "-" && *options.csvOut == "-")
         throw UsageError("--json - and --csv -: only one report can go to standard output");
     validate(options.config);
+    if (!matmul && !matmulOptionsGiven.empty())
+        throw UsageError(matmulOptionsGiven.front() + " needs --matmul");
+    if (matmul) {
+        auto given = [&](const char* option) {
+            return std::find(matmulOptionsGiven.begin(), matmulOptionsGiven.end(), option) !=
+                   matmulOptionsGiven.end();
+        };
+        if (!matmulOptions.activationsPath.empty()) {
+            for (const char* synthetic : {"--act-dist", "--batch", "--seed"})
+                if (given(synthetic))
+                    throw UsageError(std::string(synthetic) +
+                                     " describes synthetic activations: not with --activations");
+        }
+        validateMatmul(options.config, matmulOptions);
+        options.matmul = matmulOptions;
+    }
     return options;
 }
 

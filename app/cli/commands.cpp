@@ -2,6 +2,7 @@
 
 #include "analysis/model_analyzer.h"
 #include "analysis/model_compare.h"
+#include "bench_command.h"
 #include "common/error.h"
 #include "formats/model_file.h"
 #include "report/compare_report.h"
@@ -75,6 +76,7 @@ int runAnalyze(const Options& options)
     AnalyzeOptions analyzeOptions;
     analyzeOptions.threads = options.threads;
     analyzeOptions.tensorFilter = tensorFilter(options);
+    analyzeOptions.matmul = options.matmul;
     const auto model = openModel(options.model);
     ModelReport report;
     {
@@ -121,6 +123,8 @@ int runCommand(const Options& options)
         return runAnalyze(options);
     case Options::Command::Compare:
         return runCompare(options);
+    case Options::Command::Bench:
+        return runBench(options);
     }
     return 1;
 }

@@ -3,6 +3,7 @@
 #include "analysis/float_values.h"
 #include "common/error.h"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <mutex>
@@ -54,10 +55,41 @@ LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
     return layer;
 }
 
+namespace {
+void addLayerOutput(LayerReport& layer, const ModelFile& model, std::size_t index,
+                    std::span<const float> values, const QuantConfig& config,
+                    const MatmulOptions& options, const ActivationSource& source)
+{
+    const TensorInfo& info = model.tensors()[index];
+    const MatmulEligibility eligibility = matmulView(info, model.tensors());
+    if (!eligibility.view) {
+        layer.outputSkipped = eligibility.reason;
+        return;
+    }
+    auto rows = source.rowsFor(info.name, *eligibility.view);
+    if (auto* reason = std::get_if<std::string>(&rows)) {
+        layer.outputSkipped = *reason;
+        return;
+    }
+    const auto& x = std::get<ActivationSource::Rows>(rows);
+    auto measured =
+        measureLayerOutput(values, info.shape, *eligibility.view, x.values, x.m, config, options);
+    if (auto* reason = std::get_if<std::string>(&measured))
+        layer.outputSkipped = *reason;
+    else
+        layer.output = std::get<LayerOutput>(std::move(measured));
+}
+} // namespace
+
 ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
                          const AnalyzeOptions& options)
 {
     validate(config);
+    std::optional<ActivationSource> activations;
+    if (options.matmul) {
+        validateMatmul(config, *options.matmul);
+        activations.emplace(*options.matmul);
+    }
     std::optional<tbb::global_control> threadLimit;
     if (options.threads > 0)
         threadLimit.emplace(tbb::global_control::max_allowed_parallelism,
@@ -68,6 +100,9 @@ ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
     report.format = model.format();
     report.tensorCount = model.tensors().size();
     report.config = config;
+    report.matmul = options.matmul;
+    if (activations)
+        report.activations = activations->describe();
 
     const auto& tensors = model.tensors();
     std::vector<std::size_t> selected;
@@ -84,6 +119,15 @@ ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
         }
         selected.push_back(i);
         totalElements += info.numel;
+    }
+    if (activations && activations->singleArray()) {
+        const auto eligible = std::count_if(selected.begin(), selected.end(), [&](std::size_t i) {
+            return matmulView(tensors[i], tensors).view.has_value();
+        });
+        if (eligible > 1)
+            throw UsageError("--activations: a .npy holds one layer's inputs, but " +
+                             std::to_string(eligible) +
+                             " layers are selected; pick one with --tensors or give an .npz");
     }
 
     // Progress counts elements as their blocks finish, so a single large tensor reports (and
@@ -105,6 +149,9 @@ ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
         tbb::this_task_arena::isolate([&] {
             withFloatValues(model, selected[k], [&](std::span<const float> values) {
                 layers[k] = analyzeTensor(info, values, config, progress);
+                if (activations)
+                    addLayerOutput(layers[k], model, selected[k], values, config, *options.matmul,
+                                   *activations);
             });
         });
     });
@@ -115,6 +162,16 @@ ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
         total.merge(layer.sums);
     report.summary.parameters = total.count;
     report.summary.metrics = computeMetrics(total);
+    if (activations) {
+        ErrorSums outputs;
+        for (const LayerReport& layer : report.layers) {
+            if (layer.output) {
+                outputs.merge(layer.output->sums);
+                ++report.summary.outputLayers;
+            }
+        }
+        report.summary.output = computeMetrics(outputs);
+    }
     return report;
 }
 

@@ -4,6 +4,7 @@
 // memory), in parallel over tensors and blocks.
 
 #include "analysis/error_metrics.h"
+#include "analysis/layer_output.h"
 #include "common/progress.h"
 #include "formats/model_file.h"
 #include "quant/quant_config.h"
@@ -31,6 +32,9 @@ struct LayerReport {
     std::optional<CastCounts> casts; // floating-point formats
     ErrorMetrics metrics;
     ErrorSums sums; // what the metrics came from (for model totals)
+    // With AnalyzeOptions::matmul: the layer's output error, or why it was not measured.
+    std::optional<LayerOutput> output;
+    std::string outputSkipped;
 };
 
 struct SkippedTensor {
@@ -41,6 +45,9 @@ struct SkippedTensor {
 struct ModelSummary {
     std::uint64_t parameters = 0; // elements analysed
     ErrorMetrics metrics;         // over all analysed elements together
+    // With AnalyzeOptions::matmul: over the output elements of every measured layer.
+    std::optional<ErrorMetrics> output;
+    std::size_t outputLayers = 0;
 };
 
 struct ModelReport {
@@ -49,6 +56,8 @@ struct ModelReport {
     std::size_t tensorCount = 0;
     std::uint64_t parameters = 0; // elements of all floating-point tensors
     QuantConfig config;
+    std::optional<MatmulOptions> matmul;
+    std::string activations;         // where X came from, with matmul
     std::vector<LayerReport> layers; // in file order
     std::vector<SkippedTensor> skipped;
     ModelSummary summary;
@@ -58,6 +67,7 @@ struct AnalyzeOptions {
     std::optional<std::regex> tensorFilter; // analyse only names it matches (search)
     int threads = 0;                        // 0: all cores
     Progress* progress = nullptr;           // elements done as blocks finish; false cancels
+    std::optional<MatmulOptions> matmul;    // also measure each layer's output error
 };
 
 // Quantizes one loaded tensor and measures it. `progress` as in QuantizeRequest.

@@ -1,6 +1,8 @@
 #pragma once
 // Runtime CPU feature checks for choosing a kernel path.
 
+#include <string>
+
 namespace qs {
 
 struct CpuFeatures {
@@ -10,6 +12,9 @@ struct CpuFeatures {
 };
 
 const CpuFeatures& cpuFeatures();
+
+// The processor's brand string ("AMD EPYC 7B13 64-Core Processor"), or "unknown".
+const std::string& cpuName();
 
 // Set QUANTSCOPE_KERNELS=ref in the environment to force the plain-loop kernels
 // (for comparing results and speed); read once.

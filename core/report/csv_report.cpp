@@ -7,10 +7,31 @@
 
 namespace qs {
 
+namespace {
+void writeOutputColumns(std::ostream& out, const LayerReport& layer)
+{
+    if (!layer.output) {
+        out << ",,,,,,,,,,,," << csvText(layer.outputSkipped);
+        return;
+    }
+    const LayerOutput& o = *layer.output;
+    const ErrorMetrics& m = o.metrics;
+    out << ',' << o.m << ',' << o.n << ',' << o.k << ',' << csvNumber(o.actScale) << ','
+        << o.actZeroPoint << ',' << csvNumber(m.mse) << ',' << csvNumber(m.rmse) << ','
+        << csvNumber(m.maxAbsErr) << ',' << csvNumber(m.meanErr) << ',' << csvNumber(m.sqnrDb)
+        << ',' << csvNumber(m.cosine) << ',' << csvNumber(m.relFro) << ',';
+}
+} // namespace
+
 void writeCsvReport(std::ostream& out, const ModelReport& report)
 {
     out << "name,shape,dtype,numel,nonfinite,blocks,scale_min,scale_max,scale,zero_point,mse,rmse,"
-           "max_abs_err,mean_err,sqnr_db,cosine,rel_fro,clipped_frac,overflow,underflow\n";
+           "max_abs_err,mean_err,sqnr_db,cosine,rel_fro,clipped_frac,overflow,underflow";
+    if (report.matmul)
+        out << ",output_m,output_n,output_k,act_scale,act_zero_point,output_mse,output_rmse,"
+               "output_max_abs_err,output_mean_err,output_sqnr_db,output_cosine,output_rel_fro,"
+               "output_skipped";
+    out << '\n';
     for (const LayerReport& l : report.layers) {
         const ErrorMetrics& m = l.metrics;
         out << csvText(l.name) << ',' << shapeToString(l.shape) << ',' << dtypeName(l.dtype) << ','
@@ -21,7 +42,10 @@ void writeCsvReport(std::ostream& out, const ModelReport& report)
             << ',' << csvNumber(m.sqnrDb) << ',' << csvNumber(m.cosine) << ','
             << csvNumber(m.relFro) << ',' << csvNumber(m.clippedFrac) << ','
             << (l.casts ? std::to_string(l.casts->overflow) : "") << ','
-            << (l.casts ? std::to_string(l.casts->underflow) : "") << '\n';
+            << (l.casts ? std::to_string(l.casts->underflow) : "");
+        if (report.matmul)
+            writeOutputColumns(out, l);
+        out << '\n';
     }
 }
 

@@ -1,5 +1,7 @@
 #include "report/json_report.h"
 
+#include "gemm/gemm_kernel.h"
+
 #include <cmath>
 
 namespace qs {
@@ -71,6 +73,37 @@ nlohmann::ordered_json configJson(const QuantConfig& config)
     return c;
 }
 
+nlohmann::ordered_json matmulJson(const ModelReport& report)
+{
+    const MatmulOptions& options = *report.matmul;
+    nlohmann::ordered_json m;
+    m["act_dtype"] = toString(options.activationType);
+    m["act_calibration"] = toString(report.config.calibration);
+    m["activations"] = report.activations;
+    const bool synthetic = options.activationsPath.empty();
+    m["act_dist"] = synthetic ? nlohmann::ordered_json(toString(options.synthetic.distribution))
+                              : nlohmann::ordered_json(nullptr);
+    m["batch"] =
+        synthetic ? nlohmann::ordered_json(options.batch) : nlohmann::ordered_json(nullptr);
+    m["seed"] = synthetic ? nlohmann::ordered_json(options.synthetic.seed)
+                          : nlohmann::ordered_json(nullptr);
+    m["kernel"] = toString(bestGemmKernel());
+    return m;
+}
+
+nlohmann::ordered_json outputJson(const LayerOutput& output)
+{
+    nlohmann::ordered_json o{{"m", output.m},
+                             {"n", output.n},
+                             {"k", output.k},
+                             {"layout", output.layout},
+                             {"weight_granularity", output.weightGranularity},
+                             {"act_scale", metricJson(output.actScale)},
+                             {"act_zero_point", output.actZeroPoint},
+                             {"nonfinite", output.nonfinite}};
+    addMetricsJson(o, output.metrics, false);
+    return o;
+}
 } // namespace
 
 void addMetricsJson(nlohmann::ordered_json& out, const ErrorMetrics& m, bool withClipped)
@@ -95,6 +128,8 @@ nlohmann::ordered_json reportJson(const ModelReport& report)
                     {"tensors", report.tensorCount},
                     {"parameters", report.parameters}};
     doc["config"] = configJson(report.config);
+    if (report.matmul)
+        doc["matmul"] = matmulJson(report);
     auto& layers = doc["layers"] = nlohmann::ordered_json::array();
     for (const LayerReport& layer : report.layers) {
         nlohmann::ordered_json l;
@@ -115,6 +150,10 @@ nlohmann::ordered_json reportJson(const ModelReport& report)
             l["overflow"] = layer.casts->overflow;
             l["underflow"] = layer.casts->underflow;
         }
+        if (layer.output)
+            l["output"] = outputJson(*layer.output);
+        else if (report.matmul)
+            l["output_skipped"] = layer.outputSkipped;
         layers.push_back(std::move(l));
     }
     auto& skipped = doc["skipped"] = nlohmann::ordered_json::array();
@@ -123,6 +162,11 @@ nlohmann::ordered_json reportJson(const ModelReport& report)
     nlohmann::ordered_json summary;
     summary["parameters"] = report.summary.parameters;
     addMetricsJson(summary, report.summary.metrics);
+    if (report.summary.output) {
+        nlohmann::ordered_json output{{"layers", report.summary.outputLayers}};
+        addMetricsJson(output, *report.summary.output, false);
+        summary["output"] = std::move(output);
+    }
     doc["summary"] = std::move(summary);
     return doc;
 }

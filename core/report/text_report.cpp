@@ -60,21 +60,44 @@ void writeInfoText(std::ostream& out, const ModelFile& model)
 void writeReportText(std::ostream& out, const ModelReport& report)
 {
     out << report.path << ": " << report.format << ", " << describeConfig(report.config) << '\n';
+    if (report.matmul)
+        out << "layer outputs: X from " << report.activations << ", "
+            << toString(report.matmul->activationType) << " per tensor\n";
     std::vector<std::vector<std::string>> rows{
         {"tensor", "shape", "dtype", "blocks", "SQNR dB", "MSE", "max |e|", "cosine", "clipped %"}};
-    for (const LayerReport& l : report.layers)
+    if (report.matmul)
+        rows[0].insert(rows[0].end(), {"out SQNR dB", "out cosine"});
+    for (const LayerReport& l : report.layers) {
         rows.push_back({l.name, shapeToString(l.shape), std::string(dtypeName(l.dtype)),
                         std::to_string(l.blocks), formatNumber("%.2f", l.metrics.sqnrDb),
                         formatNumber("%.3e", l.metrics.mse),
                         formatNumber("%.3e", l.metrics.maxAbsErr),
                         formatNumber("%.6f", l.metrics.cosine),
                         formatNumber("%.4f", 100.0 * l.metrics.clippedFrac)});
+        if (report.matmul) {
+            const bool measured = l.output.has_value();
+            rows.back().push_back(measured ? formatNumber("%.2f", l.output->metrics.sqnrDb) : "-");
+            rows.back().push_back(measured ? formatNumber("%.6f", l.output->metrics.cosine) : "-");
+        }
+    }
     if (!report.layers.empty())
         printTable(out, rows);
     for (const LayerReport& l : report.layers)
         if (l.nonfinite)
             out << "note: " << l.name << " has " << l.nonfinite
                 << " NaN/Inf values, excluded from its metrics\n";
+    std::size_t vectorsWithoutOutput = 0;
+    for (const LayerReport& l : report.layers) {
+        if (!report.matmul || l.output)
+            continue;
+        if (l.shape.size() < 2)
+            ++vectorsWithoutOutput; // biases and norms: listed in JSON and CSV, counted here
+        else
+            out << "note: no output error for " << l.name << ": " << l.outputSkipped << '\n';
+    }
+    if (vectorsWithoutOutput)
+        out << "note: " << vectorsWithoutOutput
+            << " tensors of rank below 2 (biases, norms) have no output error\n";
     if (!report.skipped.empty()) {
         out << "skipped:\n";
         for (const SkippedTensor& s : report.skipped)
@@ -88,6 +111,10 @@ void writeReportText(std::ostream& out, const ModelReport& report)
     out << "summary: " << report.layers.size() << " tensors, " << report.summary.parameters
         << " parameters, SQNR " << formatNumber("%.2f", m.sqnrDb) << " dB, MSE "
         << formatNumber("%.3e", m.mse) << ", cosine " << formatNumber("%.6f", m.cosine) << '\n';
+    if (report.summary.output)
+        out << "outputs: " << report.summary.outputLayers << " layers, SQNR "
+            << formatNumber("%.2f", report.summary.output->sqnrDb) << " dB, cosine "
+            << formatNumber("%.6f", report.summary.output->cosine) << '\n';
 }
 
 } // namespace qs

@@ -192,3 +192,104 @@ TEST(Cli, WorkedExampleMatchesTheDocs)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(CliMatmul, AddsTheOutputErrorOfEveryMatrixToJsonAndCsv)
+{
+    test::TempDir dir;
+    const std::string csv = dir.file("layers.csv").string();
+    const CliRun r = runCli({"analyze", kModel, "--matmul", "--act-dist", "laplace", "--batch",
+                             "24", "--seed", "9", "--json", "-", "--csv", csv});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["matmul"]["act_dist"], "laplace");
+    EXPECT_EQ(doc["matmul"]["batch"], 24);
+    EXPECT_EQ(doc["matmul"]["seed"], 9);
+    int measured = 0;
+    for (const auto& layer : doc["layers"]) {
+        if (layer["shape"].size() != 2) {
+            EXPECT_TRUE(layer.contains("output_skipped"));
+            continue;
+        }
+        const auto& out = layer["output"];
+        EXPECT_EQ(out["m"], 24);
+        EXPECT_EQ(out["n"], layer["shape"][1]); // Paddle's [in, out]
+        EXPECT_GT(out["act_scale"].get<double>(), 0.0);
+        EXPECT_GE(out["act_zero_point"].get<int>(), 0);
+        EXPECT_LE(out["act_zero_point"].get<int>(), 255);
+        EXPECT_GT(out["sqnr_db"].get<double>(), 25.0);
+        EXPECT_LT(out["sqnr_db"].get<double>(), layer["sqnr_db"].get<double>() + 0.0);
+        ++measured;
+    }
+    EXPECT_EQ(measured, 8);
+    EXPECT_EQ(doc["summary"]["output"]["layers"], 8);
+
+    const auto bytes = test::readFile(csv);
+    const std::string table(bytes.begin(), bytes.end());
+    EXPECT_NE(table.find(",output_sqnr_db,"), std::string::npos);
+    EXPECT_NE(table.find("1-D tensor, not a layer weight"), std::string::npos);
+}
+
+TEST(CliMatmul, SameSeedSameNumbersOtherSeedOtherNumbers)
+{
+    auto sqnr = [](const std::string& seed) {
+        const CliRun r = runCli({"analyze", kModel, "--tensors", "linear_78.w_0", "--matmul",
+                                 "--seed", seed, "--json", "-"});
+        EXPECT_EQ(r.status, 0) << r.err;
+        return nlohmann::json::parse(r.out)["layers"][0]["output"]["sqnr_db"].get<double>();
+    };
+    EXPECT_EQ(sqnr("1"), sqnr("1"));
+    EXPECT_NE(sqnr("1"), sqnr("2"));
+}
+
+TEST(CliMatmul, RefusesWhatTheIntegerPathCannotRun)
+{
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"analyze", kModel, "--act-dist", "gaussian"},
+          {"analyze", kModel, "--matmul", "--dtype", "fp8-e4m3"},
+          {"analyze", kModel, "--matmul", "--scheme", "asymmetric"},
+          {"analyze", kModel, "--matmul", "--act-dist", "uniform"},
+          {"analyze", kModel, "--matmul", "--batch", "0"},
+          {"analyze", kModel, "--matmul", "--calibration", "kl"},
+          {"analyze", kModel, "--matmul", "--activations", "x.npz", "--seed", "3"},
+          {"compare", kModel, kModel, "--matmul"}}) {
+        const CliRun r = runCli(args);
+        EXPECT_EQ(r.status, 2) << args.back();
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    test::TempDir dir;
+    const std::string broken = dir.file("inputs.npz").string();
+    test::writeFile(broken, std::string("PK\x03\x04 not really a zip"));
+    const CliRun r = runCli({"analyze", kModel, "--matmul", "--activations", broken});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("inputs.npz"), std::string::npos) << r.err;
+}
+
+TEST(CliBench, TimesTheGemmAndReportsJson)
+{
+    const CliRun r = runCli({"bench", "--shape", "8,40,100", "--shape", "1,16,33", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(doc["cpu"].get<std::string>().empty());
+    EXPECT_FALSE(doc["kernel"].get<std::string>().empty());
+    ASSERT_EQ(doc["results"].size(), 2u);
+    EXPECT_EQ(doc["results"][0]["m"], 8);
+    EXPECT_EQ(doc["results"][0]["n"], 40);
+    EXPECT_EQ(doc["results"][0]["k"], 100);
+    EXPECT_EQ(doc["results"][1]["k"], 33);
+    EXPECT_EQ(doc["results"][0]["threads"], 1);
+    for (const auto& result : doc["results"]) {
+        EXPECT_GT(result["gops"].get<double>(), 0.0);
+        EXPECT_GE(result["runs"].get<int>(), 5);
+    }
+    const CliRun table = runCli({"bench", "--shape", "4,4,4", "--threads", "2"});
+    ASSERT_EQ(table.status, 0) << table.err;
+    EXPECT_NE(table.out.find("GOP/s"), std::string::npos);
+    for (const char* bad : {"4,4", "4,4,4,4", "0,4,4", "4,x,4", "4,4,70000"})
+        EXPECT_EQ(runCli({"bench", "--shape", bad}).status, 2) << bad;
+}
+
+} // namespace
+} // namespace qs
