@@ -18,7 +18,7 @@ const char* usageText()
       [--convention K] [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
       [--matmul [--activations FILE | --act-dist A] [--act-dtype T]
-                [--batch B] [--seed SEED]]
+                [--act-calibration C] [--batch B] [--seed SEED]]
   quantscope-cli compare REFERENCE CANDIDATE [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
   quantscope-cli bench [--shape M,N,K]... [--threads N] [--json]
@@ -40,7 +40,8 @@ const char* usageText()
          per tensor or channel); X from FILE (.npz with one M x K array per
          weight name, or a .npy for a single layer) or synthetic
   A      gaussian (default) | laplace | llm-outliers
-  T      uint8 (asymmetric, default) | int8 (symmetric)
+  T      uint8 (asymmetric, default) | int8 (symmetric); X is calibrated per
+         tensor with --act-calibration (default: the weights' --calibration)
   B      rows of synthetic X (64); SEED its seed (0)
   bench  times the int8 GEMM (packed weights, median of repeated runs); shapes
          default to 128,4096,4096 512,512,512 1,4096,4096; threads to 1
@@ -112,7 +113,8 @@ std::array<std::int64_t, 3> parseShape(const std::string& text)
 
 bool isMatmulOption(const std::string& arg)
 {
-    for (const char* option : {"--activations", "--act-dist", "--act-dtype", "--batch", "--seed"})
+    for (const char* option :
+         {"--activations", "--act-dist", "--act-dtype", "--act-calibration", "--batch", "--seed"})
         if (arg == option)
             return true;
     return false;
@@ -201,6 +203,8 @@ Options parseOptions(const std::vector<std::string>& args)
                 matmulOptions.synthetic.distribution = parseActivationDistribution(value);
             else if (arg == "--act-dtype")
                 matmulOptions.activationType = parseActivationType(value);
+            else if (arg == "--act-calibration")
+                matmulOptions.activationCalibration = parseCalibration(value);
             else if (arg == "--batch")
                 matmulOptions.batch = parseInteger<std::int64_t>(arg, value, 1, 1 << 20);
             else

@@ -88,20 +88,24 @@ void validateMatmul(const QuantConfig& weightConfig, const MatmulOptions& option
         throw UsageError("--matmul needs per-tensor or per-channel weights, not per group");
     if (options.batch < 1)
         throw UsageError("--batch must be at least 1");
+    const Calibration& calibration =
+        options.activationCalibration.value_or(weightConfig.calibration);
     if (options.activationType == ActivationType::Uint8 &&
-        weightConfig.calibration.method == Calibration::Method::Kl)
-        throw UsageError("kl calibration is symmetric only: use --act-dtype int8 with it");
+        calibration.method == Calibration::Method::Kl)
+        throw UsageError("kl calibration of activations is symmetric only: use --act-dtype "
+                         "int8, or another --act-calibration");
 }
 
-QuantConfig activationConfig(const QuantConfig& weightConfig, ActivationType type)
+QuantConfig activationConfig(const QuantConfig& weightConfig, const MatmulOptions& options)
 {
+    const ActivationType type = options.activationType;
     QuantConfig config;
     config.format.kind = NumberFormat::Kind::Integer;
     config.format.bits = 8;
     config.format.isSigned = type == ActivationType::Int8;
     config.scheme = type == ActivationType::Int8 ? Scheme::Symmetric : Scheme::Asymmetric;
     config.granularity.kind = Granularity::Kind::Tensor;
-    config.calibration = weightConfig.calibration;
+    config.calibration = options.activationCalibration.value_or(weightConfig.calibration);
     config.convention = weightConfig.convention;
     return config;
 }
@@ -313,7 +317,7 @@ measureLayerOutput(std::span<const float> weights, const Shape& shape, const Mat
     }
 
     // Activations: per tensor.
-    const QuantConfig aConfig = activationConfig(weightConfig, options.activationType);
+    const QuantConfig aConfig = activationConfig(weightConfig, options);
     const TensorQuantization aq = quantizeTensor(x, Shape{m, view.k}, aConfig, keepScales);
     if (aq.nonfinite)
         return std::to_string(aq.nonfinite) + " nonfinite activations";

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -28,6 +29,7 @@ struct MatmulOptions {
     std::int64_t batch = 64; // synthetic rows of X (im2col patches for convolutions)
     SyntheticActivations synthetic;
     std::string activationsPath; // .npz / .npy of recorded inputs; empty: synthetic
+    std::optional<Calibration> activationCalibration; // unset: the weights' method
 };
 
 // Refuses weight settings that the integer path cannot run (not a signed integer grid of
@@ -35,9 +37,9 @@ struct MatmulOptions {
 // (kl calibration on uint8 activations, a batch below 1), with a UsageError.
 void validateMatmul(const QuantConfig& weightConfig, const MatmulOptions& options);
 
-// Quantization of activations: the weights' calibration and convention, per tensor, uint8
-// asymmetric or int8 symmetric.
-QuantConfig activationConfig(const QuantConfig& weightConfig, ActivationType type);
+// Quantization of activations: per tensor, uint8 asymmetric or int8 symmetric, with the
+// weights' convention and the options' calibration (else the weights').
+QuantConfig activationConfig(const QuantConfig& weightConfig, const MatmulOptions& options);
 
 struct LayerOutput {
     std::int64_t m = 0, n = 0, k = 0;

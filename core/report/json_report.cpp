@@ -78,7 +78,8 @@ nlohmann::ordered_json matmulJson(const ModelReport& report)
     const MatmulOptions& options = *report.matmul;
     nlohmann::ordered_json m;
     m["act_dtype"] = toString(options.activationType);
-    m["act_calibration"] = toString(report.config.calibration);
+    m["act_calibration"] =
+        toString(options.activationCalibration.value_or(report.config.calibration));
     m["activations"] = report.activations;
     const bool synthetic = options.activationsPath.empty();
     m["act_dist"] = synthetic ? nlohmann::ordered_json(toString(options.synthetic.distribution))

@@ -293,3 +293,31 @@ TEST(CliBench, TimesTheGemmAndReportsJson)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(CliMatmul, ActivationsHaveTheirOwnCalibration)
+{
+    auto actScale = [](std::vector<std::string> extra) {
+        std::vector<std::string> args{"analyze", kModel, "--tensors", "linear_78.w_0",
+                                      "--matmul", "--act-dist", "laplace", "--json", "-"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const CliRun r = runCli(args);
+        EXPECT_EQ(r.status, 0) << r.err;
+        const auto doc = nlohmann::json::parse(r.out);
+        return std::make_pair(doc["matmul"]["act_calibration"].get<std::string>(),
+                              doc["layers"][0]["output"]["act_scale"].get<double>());
+    };
+    const auto minmax = actScale({});
+    const auto clipped = actScale({"--act-calibration", "percentile:99"});
+    EXPECT_EQ(minmax.first, "minmax");
+    EXPECT_EQ(clipped.first, "percentile:99");
+    EXPECT_LT(clipped.second, 0.8 * minmax.second); // Laplace tails: the 99th is well inside
+    // kl weights with minmax uint8 activations are fine; kl on uint8 activations is not.
+    EXPECT_EQ(actScale({"--calibration", "kl", "--act-calibration", "minmax"}).first, "minmax");
+    EXPECT_EQ(runCli({"analyze", kModel, "--matmul", "--act-calibration", "kl"}).status, 2);
+}
+
+} // namespace
+} // namespace qs
