@@ -9,7 +9,7 @@
 namespace qs::gemm_detail {
 
 // Rows of activations per packed activation panel.
-inline constexpr int kTileRows = 4;
+inline constexpr int kTileRows = 6;
 
 // `a`: `steps` depth steps of kTileRows words, each word the int16 pair (x[k], x[k+1]) of
 // one row, low half first. `w`: the weight panel from the same depth step on. Writes (or,

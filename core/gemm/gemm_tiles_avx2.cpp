@@ -20,7 +20,7 @@ void tileRows(const std::int32_t* a, const std::int8_t* w, std::int64_t steps, i
 {
     __m256i low[Rows];  // channels 0..7 of the panel
     __m256i high[Rows]; // channels 8..15
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int r = 0; r < Rows; ++r) {
         low[r] = _mm256_setzero_si256();
         high[r] = _mm256_setzero_si256();
@@ -34,14 +34,14 @@ void tileRows(const std::int32_t* a, const std::int8_t* w, std::int64_t steps, i
         const std::int32_t* pairs = a + step * kTileRows;
         // Unrolled so that the accumulators stay in registers (at -O2 GCC keeps the loop,
         // and with it the arrays in memory).
-#pragma GCC unroll 4
+#pragma GCC unroll 6
         for (int r = 0; r < Rows; ++r) {
             const __m256i x = _mm256_set1_epi32(pairs[r]);
             low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(x, w0));
             high[r] = _mm256_add_epi32(high[r], _mm256_madd_epi16(x, w1));
         }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int r = 0; r < Rows; ++r) {
         std::int32_t* out = c + r * ldc;
         if (cols == kWidth) {
@@ -67,8 +67,12 @@ void tileRows(const std::int32_t* a, const std::int8_t* w, std::int64_t steps, i
 void tileAvx2(const std::int32_t* a, const std::int8_t* w, std::int64_t steps, int rows, int cols,
               std::int32_t* c, std::int64_t ldc, bool accumulate)
 {
-    static_assert(kTileRows == 4, "one instantiation per row count below");
+    static_assert(kTileRows == 6, "one instantiation per row count below");
     switch (rows) {
+    case 6:
+        return tileRows<6>(a, w, steps, cols, c, ldc, accumulate);
+    case 5:
+        return tileRows<5>(a, w, steps, cols, c, ldc, accumulate);
     case 4:
         return tileRows<4>(a, w, steps, cols, c, ldc, accumulate);
     case 3:

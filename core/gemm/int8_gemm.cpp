@@ -17,9 +17,9 @@ using gemm_detail::kTileRows;
 
 // Blocking: a weight panel's chunk of kDepthBlock steps (8 KiB) stays in L1 while every
 // activation tile of a row block passes by; the row block's activations for that depth
-// (kRowBlock × kDepthBlock words, 128 KiB) stay in L2 across panels.
+// (kRowBlock × kDepthBlock words, 120 KiB) stay in L2 across panels.
 constexpr std::int64_t kDepthBlock = 256;
-constexpr std::int64_t kRowBlock = 128;
+constexpr std::int64_t kRowBlock = 120;
 static_assert(kRowBlock % kTileRows == 0);
 
 void checkSizes(std::size_t xSize, std::int64_t m, std::int64_t n, std::int64_t k,
