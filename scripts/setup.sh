@@ -9,7 +9,7 @@ packages=(
     libeigen3-dev nlohmann-json3-dev libtbb-dev zlib1g-dev libonnx-dev libprotobuf-dev
     libflatbuffers-dev flatbuffers-compiler
     clang libclang-rt-14-dev
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev
     xvfb xauth
 )
 

@@ -22,7 +22,7 @@ void dequantizeOutput(std::span<const std::int32_t> acc, std::int64_t m, std::in
 // A positive real multiplier as multiplier · 2^-shift with multiplier in [2^30, 2^31).
 struct FixedPointMultiplier {
     std::int32_t multiplier = 0;
-    int shift = 0;               // right shift, 0..62
+    int shift = 0; // right shift, 0..62
 };
 
 // Rounds the real multiplier to the nearest representable one; UsageError when it is not
