@@ -2,10 +2,12 @@
 
 #include "analysis_runner.h"
 #include "common/error.h"
+#include "model_browser.h"
 #include "tensor_table_model.h"
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -81,6 +83,14 @@ MainWindow::MainWindow(QWidget* parent)
     table_->setSortingEnabled(true);
     setCentralWidget(table_);
 
+    browser_ = new ModelBrowser;
+    auto* browserDock = new QDockWidget(tr("Model"), this);
+    browserDock->setObjectName(QStringLiteral("modelBrowserDock"));
+    browserDock->setWidget(browser_);
+    addDockWidget(Qt::LeftDockWidgetArea, browserDock);
+    resizeDocks({browserDock}, {560}, Qt::Horizontal);
+    connect(browser_, &ModelBrowser::tensorSelected, this, &MainWindow::showTensorInTable);
+
     createMenus();
     addToolBar(Qt::TopToolBarArea, [this] {
         auto* bar = new QToolBar(tr("Quantization"));
@@ -104,7 +114,7 @@ MainWindow::MainWindow(QWidget* parent)
         summary_->setText(tr("Analysis cancelled"));
     });
 
-    resize(1040, 640);
+    resize(1400, 720);
 }
 
 MainWindow::~MainWindow() = default;
@@ -280,6 +290,7 @@ bool MainWindow::openModel(const QString& path)
     }
     modelFile_ = std::move(file);
     model_->setTensors(modelFile_->tensors());
+    browser_->setTensors(modelFile_->tensors());
     fitColumns();
     setWindowFilePath(path);
     setWindowTitle(tr("%1 \u2014 QuantScope").arg(QFileInfo(path).fileName()));
@@ -298,11 +309,13 @@ void MainWindow::reanalyze()
         // The numbers shown belong to other settings: drop them rather than mislead.
         runner_->cancel();
         model_->setReport(nullptr);
+        browser_->setReport(nullptr);
         summary_->setText(tr("These settings cannot be combined"));
         reportError(tr("Invalid settings"), QString::fromStdString(error.what()));
         return;
     }
     model_->setReport(nullptr);
+    browser_->setReport(nullptr);
     summary_->setText(tr("Analysing %1 tensors\u2026").arg(modelFile_->tensors().size()));
     runner_->start(modelFile_, config);
 }
@@ -311,6 +324,7 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
 {
     setBusy(false);
     const ModelReport& r = *report;
+    browser_->setReport(report);
     model_->setReport(std::move(report));
     fitColumns();
     QString tensors = tr("%1 of %2 tensors analysed").arg(r.layers.size()).arg(r.tensorCount);
@@ -323,6 +337,16 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
                      .arg(decibels(r.summary.metrics.sqnrDb))
                      .arg(r.summary.metrics.cosine, 0, 'f', 6);
     summary_->setText(parts.join(QStringLiteral("  \u00B7  ")));
+}
+
+void MainWindow::showTensorInTable(std::size_t tensor)
+{
+    const QModelIndex row = proxy_->mapFromSource(model_->index(static_cast<int>(tensor), 0));
+    if (!row.isValid())
+        return; // hidden by the table's own filter
+    table_->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect |
+                                                       QItemSelectionModel::Rows);
+    table_->scrollTo(row);
 }
 
 void MainWindow::reportError(const QString& title, const QString& message)

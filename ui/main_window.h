@@ -18,6 +18,7 @@ class QTableView;
 namespace qs::ui {
 
 class AnalysisRunner;
+class ModelBrowser;
 class TensorTableModel;
 
 class MainWindow : public QMainWindow {
@@ -49,6 +50,7 @@ public:
     QLineEdit* filterEdit() const { return filter_; }
     QPushButton* cancelButton() const { return cancel_; }
     QLabel* summaryLabel() const { return summary_; }
+    ModelBrowser* modelBrowser() const { return browser_; }
     const std::shared_ptr<const ModelReport>& report() const;
 
     // The configuration the settings bar shows; throws UsageError for a combination the
@@ -69,6 +71,7 @@ private:
     void setBusy(bool busy);
     void onAnalysisReady(std::shared_ptr<const ModelReport> report);
     void reportError(const QString& title, const QString& message);
+    void showTensorInTable(std::size_t tensor);
 
     ErrorReporter errorReporter_;
     std::shared_ptr<const ModelFile> modelFile_;
@@ -85,6 +88,7 @@ private:
     QProgressBar* progress_ = nullptr;
     QPushButton* cancel_ = nullptr;
     QLabel* summary_ = nullptr;
+    ModelBrowser* browser_ = nullptr;
 };
 
 } // namespace qs::ui

@@ -4,8 +4,12 @@
 #include "analysis_runner.h"
 #include "common/error.h"
 #include "main_window.h"
+#include "model_browser.h"
+#include "tensor_filter_proxy.h"
 #include "tensor_table_model.h"
+#include "tensor_tree_model.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -17,6 +21,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 #include <atomic>
 #include <chrono>
 #include <gtest/gtest.h>
@@ -324,6 +329,51 @@ TEST(MainWindowLifetime, ClosingDuringAnAnalysisDropsItsResult)
     ASSERT_TRUE(window->openModel(kModelPath));
     delete window; // the worker may still be running: nothing may reach the window
     QTest::qWait(200);
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, ModelBrowserGroupsTensorsAndSelectsThemInTheTable)
+{
+    ASSERT_TRUE(
+        openAndAnalyse(QStringLiteral(QS_SHARED_MODELS_DIR "/silero_vad_op18_ifless.onnx")));
+    ModelBrowser& browser = *window_.modelBrowser();
+    const QAbstractItemModel& tree = *browser.filterProxy();
+    ASSERT_GT(tree.rowCount(), 0);
+    EXPECT_EQ(tree.index(0, 0).data().toString(), QStringLiteral("model"));
+    // The group's error is shown as soon as the analysis is in.
+    EXPECT_TRUE(tree.index(0, TensorTreeModel::SqnrColumn).data().isValid());
+
+    // Narrow to the encoder convolutions' weights, then pick one: the table follows.
+    browser.weightsOnlyCheck()->setChecked(true);
+    browser.regexCheck()->setChecked(true);
+    browser.filterEdit()->setText(QStringLiteral("^model\\.encoder\\.[0-9]"));
+    const auto& tensors = browser.treeModel()->tensors();
+    std::size_t wanted = tensors.size();
+    for (std::size_t t = 0; t < tensors.size(); ++t)
+        if (tensors[t].name == "model.encoder.2.reparam_conv.weight")
+            wanted = t;
+    ASSERT_LT(wanted, tensors.size());
+    const QModelIndex leaf =
+        browser.filterProxy()->mapFromSource(browser.treeModel()->indexOfTensor(wanted));
+    ASSERT_TRUE(leaf.isValid());
+    browser.treeView()->setCurrentIndex(leaf);
+    const QModelIndex current = window_.tableView()->currentIndex();
+    ASSERT_TRUE(current.isValid());
+    EXPECT_EQ(current.siblingAtColumn(TensorTableModel::NameColumn).data().toString(),
+              QStringLiteral("model.encoder.2.reparam_conv.weight"));
+    // And the other way: the browser selects a tensor it is asked to show.
+    browser.selectTensor(wanted);
+    EXPECT_EQ(browser.treeView()->currentIndex(), leaf);
+
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
+    EXPECT_TRUE(window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_browser.png")));
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // under QAbstractItemModelTester, cell contents, the sort role and sorting through a proxy.
 
 #include "analysis/model_analyzer.h"
+#include "model_tester_messages.h"
 #include "tensor_table_model.h"
 
 #include <QAbstractItemModelTester>
@@ -15,28 +16,6 @@ namespace qs::ui {
 namespace {
 
 const std::string kModelPath = QS_SHARED_MODELS_DIR "/ppocrv4_rec_svtr_neck.safetensors";
-
-// Collects what QAbstractItemModelTester reports (it warns under the "qt.modeltest"
-// category), so that a contract violation fails the GoogleTest test instead of the process.
-class ModelTesterMessages {
-public:
-    ModelTesterMessages() { previous_ = qInstallMessageHandler(&ModelTesterMessages::handle); }
-    ~ModelTesterMessages() { qInstallMessageHandler(previous_); }
-    static QStringList& messages()
-    {
-        static QStringList list;
-        return list;
-    }
-
-private:
-    static void handle(QtMsgType type, const QMessageLogContext& context, const QString& text)
-    {
-        if (type != QtDebugMsg && context.category &&
-            QLatin1String(context.category).startsWith(QLatin1String("qt.modeltest")))
-            messages().append(text);
-    }
-    QtMessageHandler previous_ = nullptr;
-};
 
 class TensorTableModelTest : public ::testing::Test {
 protected:
