@@ -108,7 +108,26 @@ std::array<std::int64_t, 3> parseShape(const std::string& text)
         shape[i] = parseInteger<std::int64_t>("--shape", part, 1, i == 2 ? maxGemmDepth() : 65536);
         start = comma + 1;
     }
+    // Each operand and the result are allocated whole: keep every one under 2^30 elements.
+    constexpr std::int64_t kMaxElements = std::int64_t{1} << 30;
+    const auto [m, n, k] = shape;
+    if (m * k > kMaxElements || n * k > kMaxElements || m * n > kMaxElements)
+        throw UsageError("--shape " + text + ": an operand would exceed 2^30 elements");
     return shape;
+}
+
+// parseCalibration names --calibration in its messages; this option has its own name.
+Calibration parseActivationCalibration(const std::string& text)
+{
+    try {
+        return parseCalibration(text);
+    } catch (const UsageError& error) {
+        std::string message = error.what();
+        const std::string weightOption = "--calibration";
+        if (message.rfind(weightOption, 0) == 0)
+            message = "--act-calibration" + message.substr(weightOption.size());
+        throw UsageError(message);
+    }
 }
 
 bool isMatmulOption(const std::string& arg)
@@ -204,7 +223,7 @@ Options parseOptions(const std::vector<std::string>& args)
             else if (arg == "--act-dtype")
                 matmulOptions.activationType = parseActivationType(value);
             else if (arg == "--act-calibration")
-                matmulOptions.activationCalibration = parseCalibration(value);
+                matmulOptions.activationCalibration = parseActivationCalibration(value);
             else if (arg == "--batch")
                 matmulOptions.batch = parseInteger<std::int64_t>(arg, value, 1, 1 << 20);
             else

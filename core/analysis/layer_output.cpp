@@ -17,9 +17,25 @@
 namespace qs {
 
 namespace {
-// X and Y are held whole; beyond this many elements a layer is skipped rather than
-// allocating gigabytes for one measurement.
-constexpr std::int64_t kMaxMatrixElements = std::int64_t{1} << 28;
+// X and Y are held whole (with their codes and Eigen's product, about six copies), and
+// layers are measured in parallel; beyond this many elements per matrix a layer is skipped
+// rather than allocating gigabytes for one measurement.
+constexpr std::int64_t kMaxMatrixElements = std::int64_t{1} << 26;
+
+// Why an X of `m` rows cannot be held for `view`, or nullopt.
+std::optional<std::string> tooLarge(std::int64_t m, const MatmulView& view)
+{
+    if (view.k > maxGemmDepth())
+        return "depth " + std::to_string(view.k) + " exceeds the exact int32 limit of " +
+               std::to_string(maxGemmDepth());
+    if (m < 1)
+        return "no input rows";
+    if (m > kMaxMatrixElements / view.k || m > kMaxMatrixElements / view.n)
+        return std::to_string(m) + " input rows of " + std::to_string(view.k) + " and " +
+               std::to_string(view.n) + " outputs exceed " + std::to_string(kMaxMatrixElements) +
+               " elements per matrix";
+    return std::nullopt;
+}
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -175,6 +191,8 @@ ActivationSource::rowsFor(const std::string& layer, const MatmulView& view) cons
 {
     Rows rows;
     if (!file_) {
+        if (auto reason = tooLarge(options_.batch, view))
+            return *reason;
         if (!view.isConvolution()) {
             rows.m = options_.batch;
             rows.values = generateActivations(options_.synthetic, layer, rows.m, view.k);
@@ -223,33 +241,20 @@ ActivationSource::rowsFor(const std::string& layer, const MatmulView& view) cons
     const TensorInfo& info = tensors[index];
     if (!isFloat(info.dtype) || !info.unsupported.empty())
         return "activations in " + describe() + " are not floating point";
+    // The shape says how X is read and how large it is, before a byte of it is inflated.
     const Shape& shape = info.shape;
     const std::string shapeText = "activations of shape " + shapeToString(shape);
-    auto withinLimits = [&](std::int64_t m) {
-        return m >= 1 && m <= kMaxMatrixElements / view.k && m <= kMaxMatrixElements / view.n;
-    };
-
-    std::optional<std::string> refusal;
-    withFloatValues<1>(*file_, index, [&](std::span<const float> values) {
-        const bool patchesGiven = shape.size() >= 1 && shape.back() == view.k &&
-                                  (!view.isConvolution() || shape.size() == 2);
-        if (patchesGiven) {
-            const std::int64_t m = static_cast<std::int64_t>(info.numel) / view.k;
-            if (!withinLimits(m)) {
-                refusal = shapeText + ": too many rows to hold";
-                return;
-            }
-            rows.m = m;
-            rows.values.assign(values.begin(), values.end());
-            return;
-        }
-        if (!view.isConvolution()) {
-            refusal = shapeText + " do not end in the layer's " + std::to_string(view.k) +
-                      " input features";
-            return;
-        }
-        const bool channelsLast = view.layout == MatmulView::Layout::ConvOHWI;
-        std::int64_t batch = 0, channels = 0, height = 1, width = 0;
+    const bool patchesGiven =
+        !shape.empty() && shape.back() == view.k && (!view.isConvolution() || shape.size() == 2);
+    const bool channelsLast = view.layout == MatmulView::Layout::ConvOHWI;
+    std::int64_t batch = 0, height = 1, width = 0, m = 0;
+    if (patchesGiven) {
+        m = static_cast<std::int64_t>(info.numel) / view.k;
+    } else if (!view.isConvolution()) {
+        return shapeText + " do not end in the layer's " + std::to_string(view.k) +
+               " input features";
+    } else {
+        std::int64_t channels = 0;
         if (shape.size() == 4) {
             batch = shape[0];
             channels = channelsLast ? shape[3] : shape[1];
@@ -260,26 +265,30 @@ ActivationSource::rowsFor(const std::string& layer, const MatmulView& view) cons
             channels = channelsLast ? shape[2] : shape[1];
             width = channelsLast ? shape[1] : shape[2];
         } else {
-            refusal = shapeText + " are neither an input map nor unfolded patches";
-            return;
+            return shapeText + " are neither an input map nor unfolded patches";
         }
-        if (channels != view.channels) {
-            refusal = shapeText + " have " + std::to_string(channels) +
-                      " channels, the kernel reads " + std::to_string(view.channels) +
-                      " (grouped convolutions are not measured)";
-            return;
+        if (channels != view.channels)
+            return shapeText + " have " + std::to_string(channels) +
+                   " channels, the kernel reads " + std::to_string(view.channels) +
+                   " (grouped convolutions are not measured)";
+        if (height < view.kernelH || width < view.kernelW)
+            return shapeText + " are smaller than the kernel";
+        const std::int64_t positions = (height - view.kernelH + 1) * (width - view.kernelW + 1);
+        if (batch > kMaxMatrixElements / positions)
+            return shapeText + ": too many patches";
+        m = batch * positions;
+    }
+    if (auto reason = tooLarge(m, view))
+        return shapeText + ": " + *reason;
+
+    withFloatValues<1>(*file_, index, [&](std::span<const float> values) {
+        if (patchesGiven) {
+            rows.m = m;
+            rows.values.assign(values.begin(), values.end());
+        } else {
+            rows.m = unfoldPatches(values, batch, height, width, view, rows.values);
         }
-        const std::int64_t patches = batch * std::max<std::int64_t>(0, height - view.kernelH + 1) *
-                                     std::max<std::int64_t>(0, width - view.kernelW + 1);
-        if (patches < 1 || !withinLimits(patches)) {
-            refusal =
-                shapeText + (patches < 1 ? ": smaller than the kernel" : ": too many patches");
-            return;
-        }
-        rows.m = unfoldPatches(values, batch, height, width, view, rows.values);
     });
-    if (refusal)
-        return *refusal;
     return rows;
 }
 
@@ -288,10 +297,8 @@ measureLayerOutput(std::span<const float> weights, const Shape& shape, const Mat
                    std::span<const float> x, std::int64_t m, const QuantConfig& weightConfig,
                    const MatmulOptions& options)
 {
-    if (view.k > maxGemmDepth())
-        return "depth " + std::to_string(view.k) + " exceeds the exact int32 limit";
-    if (m < 1 || m > kMaxMatrixElements / view.n || m > kMaxMatrixElements / view.k)
-        return std::to_string(m) + " input rows are too many to hold";
+    if (auto reason = tooLarge(m, view))
+        return *reason;
 
     // Weights: per output channel in the N×K view (spec §10), or one scale.
     QuantConfig wConfig = weightConfig;

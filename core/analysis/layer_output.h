@@ -45,7 +45,6 @@ struct LayerOutput {
     std::int64_t m = 0, n = 0, k = 0;
     std::string layout;            // describe(MatmulView)
     std::string weightGranularity; // "channel" or "tensor"
-    std::string activations;       // "gaussian, seed 0" or the file's name
     float actScale = 1;
     std::int32_t actZeroPoint = 0;
     std::uint64_t nonfinite = 0; // output elements left out of the metrics

@@ -6,6 +6,8 @@
 namespace qs {
 
 namespace {
+constexpr std::int64_t kMaxInferredKernel = 16;
+
 MatmulEligibility notEligible(std::string reason)
 {
     return {std::nullopt, std::move(reason)};
@@ -109,8 +111,16 @@ MatmulEligibility matmulView(const TensorInfo& info, const std::vector<TensorInf
     if (shape.size() == 2)
         return matrix(shape, storedInOut(info, modelTensors) ? MatmulView::Layout::InOut
                                                              : MatmulView::Layout::OutIn);
-    if (shape.size() == 3 || shape.size() == 4)
-        return convolution(shape, MatmulView::Layout::ConvOIHW);
+    if (shape.size() == 3 || shape.size() == 4) {
+        // Without an operator, only a small trailing kernel marks a convolution; stacked
+        // matrices (mixture-of-experts [E, N, K]) and masks ([1, 1, T, T]) are not.
+        const bool smallKernel = shape.back() <= kMaxInferredKernel &&
+                                 (shape.size() == 3 || shape[2] <= kMaxInferredKernel);
+        if (smallKernel)
+            return convolution(shape, MatmulView::Layout::ConvOIHW);
+        return notEligible(std::to_string(shape.size()) +
+                           "-D tensor without an operator and no small kernel: not measured");
+    }
     return notEligible(std::to_string(shape.size()) + "-D tensor, not a layer weight");
 }
 

@@ -42,7 +42,8 @@ struct MatmulEligibility {
 // From the shape and, where the format records it, the consuming operator. Without one,
 // a 2-D weight is [out, in] (PyTorch, GGUF) unless the model says otherwise: a sibling bias
 // ("x.weight" → "x.bias", "x.w_0" → "x.b_0") as long as one axis and not the other, or
-// else PaddlePaddle's "*.w_N" naming, whose Linear weights are [in, out].
+// else PaddlePaddle's "*.w_N" naming, whose Linear weights are [in, out]. A 3-D or 4-D
+// tensor without an operator is a convolution only if its kernel is at most 16 wide.
 MatmulEligibility matmulView(const TensorInfo& info,
                              const std::vector<TensorInfo>& modelTensors = {});
 

@@ -27,6 +27,10 @@ void checkSizes(std::size_t xSize, std::int64_t m, std::int64_t n, std::int64_t 
 {
     if (m < 0)
         throw UsageError("GEMM: negative row count");
+    // Sizes come from spans, so a product that overflows cannot match one: check first.
+    if ((k > 0 && m > static_cast<std::int64_t>(xSize) / k) ||
+        (n > 0 && m > static_cast<std::int64_t>(accSize) / n))
+        throw UsageError("GEMM: " + std::to_string(m) + " rows do not fit the buffers given");
     if (static_cast<std::int64_t>(xSize) != m * k)
         throw UsageError("GEMM activations: expected " + std::to_string(m * k) + " values, got " +
                          std::to_string(xSize));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace qs {
@@ -77,17 +78,20 @@ std::int64_t applyMultiplier(std::int64_t value, const FixedPointMultiplier& mul
 {
     // The product of a 48-bit value and a 31-bit multiplier needs more than 64 bits.
     const __int128 product = static_cast<__int128>(value) * multiplier.multiplier;
-    if (multiplier.shift == 0)
-        return static_cast<std::int64_t>(product);
-    const __int128 one = 1;
-    const __int128 divisor = one << multiplier.shift;
-    // Floor division by a power of two, then ties to even on the remainder.
-    __int128 quotient = product >> multiplier.shift;
-    const __int128 remainder = product - quotient * divisor;
-    const __int128 half = divisor >> 1;
-    if (remainder > half || (remainder == half && (quotient & 1) != 0))
-        ++quotient;
-    return static_cast<std::int64_t>(quotient);
+    __int128 quotient = product;
+    if (multiplier.shift > 0) {
+        // Floor division by a power of two, then ties to even on the remainder.
+        const __int128 divisor = static_cast<__int128>(1) << multiplier.shift;
+        quotient = product >> multiplier.shift;
+        const __int128 remainder = product - quotient * divisor;
+        const __int128 half = divisor >> 1;
+        if (remainder > half || (remainder == half && (quotient & 1) != 0))
+            ++quotient;
+    }
+    // Saturates rather than wraps when a large multiplier takes the result beyond 64 bits.
+    const __int128 lowest = std::numeric_limits<std::int64_t>::min();
+    const __int128 highest = std::numeric_limits<std::int64_t>::max();
+    return static_cast<std::int64_t>(std::clamp(quotient, lowest, highest));
 }
 
 void requantizeOutput(std::span<const std::int32_t> acc, std::int64_t m, std::int64_t n,

@@ -30,7 +30,7 @@ struct FixedPointMultiplier {
 FixedPointMultiplier fixedPointMultiplier(double realMultiplier);
 
 // round(value · multiplier · 2^-shift) with ties to even (spec §4's rounding), computed
-// exactly in 64-bit integers.
+// exactly in 128-bit integers; saturates to the int64 range.
 std::int64_t applyMultiplier(std::int64_t value, const FixedPointMultiplier& multiplier);
 
 struct RequantizeParams {

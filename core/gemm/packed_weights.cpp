@@ -11,7 +11,6 @@ PackedWeights::PackedWeights(std::span<const std::int8_t> codes, std::int64_t n,
                              GemmKernel kernel)
     : n_(n)
     , k_(k)
-    , paddedK_((k + kDepthStep - 1) / kDepthStep * kDepthStep)
     , kernel_(kernel)
 {
     if (n < 1 || k < 1)
@@ -22,7 +21,13 @@ PackedWeights::PackedWeights(std::span<const std::int8_t> codes, std::int64_t n,
                          ", beyond which int32 accumulators could overflow");
     if (kernel == GemmKernel::Reference)
         throw UsageError("the reference GEMM reads unpacked weights");
-    if (static_cast<std::int64_t>(codes.size()) != n * k)
+    const auto available = availableGemmKernels();
+    if (std::find(available.begin(), available.end(), kernel) == available.end())
+        throw UsageError(std::string("this CPU cannot run the ") + toString(kernel) +
+                         " GEMM kernel");
+    paddedK_ = (k + kDepthStep - 1) / kDepthStep * kDepthStep;
+    if (n > static_cast<std::int64_t>(codes.size()) / k ||
+        static_cast<std::int64_t>(codes.size()) != n * k)
         throw UsageError("GEMM weights: expected " + std::to_string(n * k) + " codes, got " +
                          std::to_string(codes.size()));
 

@@ -14,6 +14,16 @@ IntGrid intGrid(const NumberFormat& format, bool narrowRange)
     return {narrowRange ? -(half - 1) : -half, half - 1};
 }
 
+namespace {
+// A scale the quantizer can divide by: nonzero, finite, and with a finite reciprocal (a
+// block of subnormal values gives a scale whose 1/s overflows, and 0 · inf would be NaN).
+// Anything else is treated like the empty range of spec §3, s = 1.
+bool usableScale(float scale)
+{
+    return scale != 0.0f && std::isfinite(scale) && std::isfinite(1.0f / scale);
+}
+} // namespace
+
 ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFormat& format,
                            const IntGrid& grid, Convention convention)
 {
@@ -40,7 +50,7 @@ ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFo
         result.scale = (hi - lo) / static_cast<float>(grid.qmax - grid.qmin);
         if (pytorch)
             result.scale = std::max(result.scale, epsilon);
-        else if (result.scale == 0.0f || !std::isfinite(result.scale))
+        else if (!usableScale(result.scale))
             result.scale = 1.0f;
         const float shift = std::nearbyint(lo / result.scale);
         result.zeroPoint = static_cast<std::int32_t>(
@@ -50,7 +60,7 @@ ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFo
     }
     if (pytorch)
         result.scale = std::max(result.scale, epsilon);
-    else if (result.scale == 0.0f || !std::isfinite(result.scale))
+    else if (!usableScale(result.scale))
         result.scale = 1.0f;
     return result;
 }

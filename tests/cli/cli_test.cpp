@@ -321,3 +321,20 @@ TEST(CliMatmul, ActivationsHaveTheirOwnCalibration)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(CliMatmul, MessagesNameTheOptionGiven)
+{
+    const CliRun r = runCli({"analyze", kModel, "--matmul", "--act-calibration", "bogus"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err.find("--calibration"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--act-calibration"), std::string::npos) << r.err;
+    const CliRun huge = runCli({"bench", "--shape", "65536,65536,65793"});
+    EXPECT_EQ(huge.status, 2);
+    EXPECT_NE(huge.err.find("2^30"), std::string::npos) << huge.err;
+}
+
+} // namespace
+} // namespace qs

@@ -3,6 +3,7 @@
 #include "analysis/model_analyzer.h"
 #include "common/error.h"
 #include "formats/model_file.h"
+#include "gemm/packed_weights.h"
 #include "support/test_files.h"
 
 #include <cmath>
@@ -284,6 +285,28 @@ TEST(LayerOutput, ModelAnalysisMeasuresEveryMatrixAndIgnoresThreadCount)
     EXPECT_EQ(one.summary.outputLayers, 8u);
     ASSERT_TRUE(one.summary.output);
     EXPECT_EQ(one.activations, "gaussian, seed 0");
+}
+
+} // namespace
+} // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(LayerOutput, OversizedInputsAreRefusedBeforeAllocating)
+{
+    MatmulOptions options;
+    options.batch = 1 << 20;
+    const ActivationSource source(options);
+    const auto rows = source.rowsFor("big", outIn(4096, 4096)); // 16 GiB of X if generated
+    ASSERT_TRUE(std::holds_alternative<std::string>(rows));
+    EXPECT_NE(std::get<std::string>(rows).find("exceed"), std::string::npos);
+
+    MatmulView deep = outIn(2, maxGemmDepth() + 1);
+    options.batch = 1;
+    const auto tooDeep = ActivationSource(options).rowsFor("deep", deep);
+    ASSERT_TRUE(std::holds_alternative<std::string>(tooDeep));
+    EXPECT_NE(std::get<std::string>(tooDeep).find("depth"), std::string::npos);
 }
 
 } // namespace

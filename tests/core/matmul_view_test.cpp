@@ -134,3 +134,19 @@ TEST(MatmulView, SquarePaddleWeightsStayInByOutDespiteTheirBias)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(MatmulView, WithoutAnOperatorOnlySmallKernelsAreConvolutions)
+{
+    EXPECT_TRUE(matmulView(weight("conv.weight", {16, 3, 3, 3})).view);
+    EXPECT_TRUE(matmulView(weight("conv1d.weight", {16, 8, 16})).view);
+    const auto experts = matmulView(weight("blk.0.ffn_gate_exps.weight", {8, 64, 4096}));
+    EXPECT_FALSE(experts.view);
+    EXPECT_NE(experts.reason.find("without an operator"), std::string::npos);
+    EXPECT_FALSE(matmulView(weight("attn.bias", {1, 1, 1024, 1024})).view);
+}
+
+} // namespace
+} // namespace qs

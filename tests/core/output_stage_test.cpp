@@ -589,3 +589,20 @@ TEST(RequantizeOutput, RefusesWrongSizesAndBadParameters)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(ApplyMultiplierRange, SaturatesInsteadOfWrapping)
+{
+    const FixedPointMultiplier large = fixedPointMultiplier(std::ldexp(1.0, 30)); // shift 0
+    ASSERT_EQ(large.shift, 0);
+    EXPECT_EQ(applyMultiplier(std::int64_t{1} << 40, large),
+              std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(applyMultiplier(-(std::int64_t{1} << 40), large),
+              std::numeric_limits<std::int64_t>::min());
+    EXPECT_EQ(applyMultiplier(3, large), std::int64_t{3} << 30); // in range: exact
+}
+
+} // namespace
+} // namespace qs

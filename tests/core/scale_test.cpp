@@ -2,6 +2,7 @@
 #include "quant/scale.h"
 #include "support/quant_fixtures.h"
 
+#include <cmath>
 #include <gtest/gtest.h>
 #include <limits>
 
@@ -64,6 +65,22 @@ TEST(ScaleZero, EmptyRangeNeverDividesByZero)
     // PyTorch's observers floor the scale at float32 epsilon instead.
     EXPECT_EQ(scaleFor(0, 0, "int8", Scheme::Symmetric, Convention::PyTorch).scale,
               std::numeric_limits<float>::epsilon());
+}
+
+TEST(ScaleZero, SubnormalRangeGetsAScaleWithAFiniteReciprocal)
+{
+    // amax/127 of a block of subnormal values is a scale whose 1/s overflows to inf, and
+    // 0 · inf would make NaN codes; such a block is treated as empty.
+    const float tiny = std::numeric_limits<float>::denorm_min() * 1000;
+    for (Scheme scheme : {Scheme::Symmetric, Scheme::Asymmetric}) {
+        const ScaleZero z = scaleFor(-tiny, tiny, "int8", scheme);
+        EXPECT_EQ(z.scale, 1.0f);
+        EXPECT_TRUE(std::isfinite(1.0f / z.scale));
+    }
+    // The smallest scale whose reciprocal is finite is kept as it is.
+    const float smallest = 1.0f / std::numeric_limits<float>::max() * 2;
+    const float kept = scaleFor(-smallest * 127, smallest * 127, "int8", Scheme::Symmetric).scale;
+    EXPECT_NEAR(kept, smallest, smallest * 1e-6f);
 }
 
 TEST(ScaleZero, ZeroPointTieRoundsToEven)
