@@ -3,6 +3,7 @@
 #include "analysis_runner.h"
 #include "common/error.h"
 #include "model_browser.h"
+#include "tensor_inspector.h"
 #include "tensor_table_model.h"
 
 #include <QApplication>
@@ -89,7 +90,19 @@ MainWindow::MainWindow(QWidget* parent)
     browserDock->setWidget(browser_);
     addDockWidget(Qt::LeftDockWidgetArea, browserDock);
     resizeDocks({browserDock}, {560}, Qt::Horizontal);
-    connect(browser_, &ModelBrowser::tensorSelected, this, &MainWindow::showTensorInTable);
+    connect(browser_, &ModelBrowser::tensorSelected, this, &MainWindow::selectTensor);
+
+    inspector_ = new TensorInspector;
+    auto* inspectorDock = new QDockWidget(tr("Tensor"), this);
+    inspectorDock->setObjectName(QStringLiteral("tensorDock"));
+    inspectorDock->setWidget(inspector_);
+    addDockWidget(Qt::BottomDockWidgetArea, inspectorDock);
+    resizeDocks({inspectorDock}, {380}, Qt::Vertical);
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid())
+                    selectTensor(static_cast<std::size_t>(proxy_->mapToSource(current).row()));
+            });
 
     createMenus();
     addToolBar(Qt::TopToolBarArea, [this] {
@@ -114,7 +127,7 @@ MainWindow::MainWindow(QWidget* parent)
         summary_->setText(tr("Analysis cancelled"));
     });
 
-    resize(1400, 720);
+    resize(1440, 900);
 }
 
 MainWindow::~MainWindow() = default;
@@ -291,6 +304,8 @@ bool MainWindow::openModel(const QString& path)
     modelFile_ = std::move(file);
     model_->setTensors(modelFile_->tensors());
     browser_->setTensors(modelFile_->tensors());
+    currentTensor_.reset();
+    inspector_->clear();
     fitColumns();
     setWindowFilePath(path);
     setWindowTitle(tr("%1 \u2014 QuantScope").arg(QFileInfo(path).fileName()));
@@ -316,6 +331,8 @@ void MainWindow::reanalyze()
     }
     model_->setReport(nullptr);
     browser_->setReport(nullptr);
+    if (currentTensor_)
+        inspector_->inspect(modelFile_, *currentTensor_, config);
     summary_->setText(tr("Analysing %1 tensors\u2026").arg(modelFile_->tensors().size()));
     runner_->start(modelFile_, config);
 }
@@ -337,6 +354,21 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
                      .arg(decibels(r.summary.metrics.sqnrDb))
                      .arg(r.summary.metrics.cosine, 0, 'f', 6);
     summary_->setText(parts.join(QStringLiteral("  \u00B7  ")));
+}
+
+void MainWindow::selectTensor(std::size_t tensor)
+{
+    if (!modelFile_ || tensor >= modelFile_->tensors().size() || currentTensor_ == tensor)
+        return;
+    currentTensor_ = tensor;
+    showTensorInTable(tensor);
+    browser_->selectTensor(tensor);
+    try {
+        inspector_->inspect(modelFile_, tensor, currentConfig());
+    } catch (const UsageError&) {
+        // reanalyze() has reported the settings already; nothing valid to show.
+        inspector_->clear();
+    }
 }
 
 void MainWindow::showTensorInTable(std::size_t tensor)

@@ -6,6 +6,7 @@
 #include <QMainWindow>
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -19,6 +20,7 @@ namespace qs::ui {
 
 class AnalysisRunner;
 class ModelBrowser;
+class TensorInspector;
 class TensorTableModel;
 
 class MainWindow : public QMainWindow {
@@ -51,6 +53,9 @@ public:
     QPushButton* cancelButton() const { return cancel_; }
     QLabel* summaryLabel() const { return summary_; }
     ModelBrowser* modelBrowser() const { return browser_; }
+    TensorInspector* tensorInspector() const { return inspector_; }
+    // Makes tensor `tensor` (its index in the file) the selection everywhere and shows it.
+    void selectTensor(std::size_t tensor);
     const std::shared_ptr<const ModelReport>& report() const;
 
     // The configuration the settings bar shows; throws UsageError for a combination the
@@ -89,6 +94,8 @@ private:
     QPushButton* cancel_ = nullptr;
     QLabel* summary_ = nullptr;
     ModelBrowser* browser_ = nullptr;
+    TensorInspector* inspector_ = nullptr;
+    std::optional<std::size_t> currentTensor_;
 };
 
 } // namespace qs::ui

@@ -34,7 +34,12 @@ LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
 {
     QuantizeRequest request;
     request.progress = progress;
-    const TensorQuantization q = quantizeTensor(values, info.shape, config, request);
+    return layerReport(info, quantizeTensor(values, info.shape, config, request), config);
+}
+
+LayerReport layerReport(const TensorInfo& info, const TensorQuantization& q,
+                        const QuantConfig& config)
+{
     LayerReport layer;
     layer.name = info.name;
     layer.shape = info.shape;

@@ -75,6 +75,10 @@ LayerReport analyzeTensor(const TensorInfo& info, std::span<const float> values,
                           const QuantConfig& config,
                           const std::function<bool(std::uint64_t)>& progress = {});
 
+// The report of a tensor already quantized (with any request: block records, x̂ ...).
+LayerReport layerReport(const TensorInfo& info, const TensorQuantization& quantization,
+                        const QuantConfig& config);
+
 ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
                          const AnalyzeOptions& options = {});
 

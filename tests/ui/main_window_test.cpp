@@ -3,9 +3,11 @@
 
 #include "analysis_runner.h"
 #include "common/error.h"
+#include "histogram_chart.h"
 #include "main_window.h"
 #include "model_browser.h"
 #include "tensor_filter_proxy.h"
+#include "tensor_inspector.h"
 #include "tensor_table_model.h"
 #include "tensor_tree_model.h"
 
@@ -15,9 +17,11 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -374,6 +378,52 @@ TEST_F(MainWindowTest, ModelBrowserGroupsTensorsAndSelectsThemInTheTable)
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
     ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
     EXPECT_TRUE(window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_browser.png")));
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, SelectedTensorShowsItsHistogramsAndTheTablesNumbers)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    window_.granularityCombo()->setCurrentText(QStringLiteral("tensor"));
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("int4"));
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    ASSERT_TRUE(waitFor(ready));
+    const int row = rowOf(*window_.proxyModel(), QStringLiteral("linear_78.w_0"));
+    ASSERT_GE(row, 0);
+
+    TensorInspector& inspector = *window_.tensorInspector();
+    QSignalSpy inspected(&inspector, &TensorInspector::inspectionReady);
+    window_.tableView()->setCurrentIndex(window_.proxyModel()->index(row, 0));
+    ASSERT_TRUE(waitFor(inspected));
+    ASSERT_TRUE(inspector.inspection());
+    const TensorInspection& in = *inspector.inspection();
+
+    // The same SQNR as the table shows for the tensor, to its two decimals.
+    const QString tableSqnr = proxyCell(row, TensorTableModel::SqnrColumn);
+    EXPECT_EQ(QString::number(in.layer.metrics.sqnrDb, 'f', 2), tableSqnr);
+    EXPECT_TRUE(inspector.detailsLabel()->text().contains(QStringLiteral("SQNR")));
+    // A step outline of every bin, the two clip lines, and the 16 levels of int4.
+    EXPECT_EQ(inspector.valueChart()->outline()->count(), 2 * inspector.binsSpin()->value());
+    EXPECT_EQ(inspector.valueChart()->clipLines()->count(), 4);
+    EXPECT_EQ(inspector.valueChart()->gridLines()->count(), 3 * 16);
+    EXPECT_EQ(inspector.valueChart()->clipLines()->at(1).x(), in.overlay.clipLo);
+
+    // Fewer bins: recomputed off the GUI thread.
+    inspected.clear();
+    inspector.binsSpin()->setValue(64);
+    ASSERT_TRUE(waitFor(inspected));
+    EXPECT_EQ(inspector.valueChart()->outline()->count(), 128);
+
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
+    EXPECT_TRUE(
+        window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_histogram.png")));
 }
 
 } // namespace
