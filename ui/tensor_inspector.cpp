@@ -1,6 +1,7 @@
 #include "tensor_inspector.h"
 
 #include "common/error.h"
+#include "display_text.h"
 #include "histogram_chart.h"
 
 #include <QCheckBox>
@@ -19,14 +20,6 @@ QString number(double value, int precision = 4)
     if (std::isinf(value))
         return value > 0 ? QStringLiteral("\u221E") : QStringLiteral("-\u221E");
     return QString::number(value, 'g', precision);
-}
-
-QString shapeText(const Shape& shape)
-{
-    QStringList extents;
-    for (auto extent : shape)
-        extents << QString::number(extent);
-    return extents.isEmpty() ? QStringLiteral("scalar") : extents.join(QChar(0x00D7));
 }
 } // namespace
 

@@ -1,5 +1,7 @@
 #include "tensor_table_model.h"
 
+#include "display_text.h"
+
 #include <QLocale>
 #include <cmath>
 #include <unordered_map>
@@ -10,27 +12,6 @@ namespace {
 QString fromStd(const std::string& text)
 {
     return QString::fromStdString(text);
-}
-
-QString shapeText(const Shape& shape)
-{
-    if (shape.empty())
-        return QStringLiteral("scalar");
-    QString text;
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (i)
-            text += QChar(0x00D7); // ×
-        text += QString::number(shape[i]);
-    }
-    return text;
-}
-
-// SQNR is +Inf when a tensor survives quantization exactly (zeros, or a per-element scale).
-QString decibelText(double value)
-{
-    if (std::isinf(value))
-        return value > 0 ? QStringLiteral("\u221E") : QStringLiteral("-\u221E");
-    return QString::number(value, 'f', 2);
 }
 
 bool isNumeric(int column)

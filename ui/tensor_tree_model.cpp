@@ -1,5 +1,7 @@
 #include "tensor_tree_model.h"
 
+#include "display_text.h"
+
 #include <QLocale>
 #include <cmath>
 #include <optional>
@@ -25,26 +27,6 @@ struct TensorTreeModel::Node {
 };
 
 namespace {
-QString shapeText(const Shape& shape)
-{
-    if (shape.empty())
-        return QStringLiteral("scalar");
-    QString text;
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (i)
-            text += QChar(0x00D7); // ×
-        text += QString::number(shape[i]);
-    }
-    return text;
-}
-
-QString decibelText(double value)
-{
-    if (std::isinf(value))
-        return value > 0 ? QStringLiteral("\u221E") : QStringLiteral("-\u221E");
-    return QString::number(value, 'f', 2);
-}
-
 bool isNumeric(int column)
 {
     return column == TensorTreeModel::ParametersColumn || column == TensorTreeModel::SqnrColumn ||
