@@ -2,6 +2,7 @@
 
 #include "analysis_runner.h"
 #include "common/error.h"
+#include "layer_error_chart.h"
 #include "model_browser.h"
 #include "tensor_inspector.h"
 #include "tensor_table_model.h"
@@ -98,6 +99,15 @@ MainWindow::MainWindow(QWidget* parent)
     inspectorDock->setWidget(inspector_);
     addDockWidget(Qt::BottomDockWidgetArea, inspectorDock);
     resizeDocks({inspectorDock}, {380}, Qt::Vertical);
+    layerChart_ = new LayerErrorChart;
+    auto* layersDock = new QDockWidget(tr("Layers"), this);
+    layersDock->setObjectName(QStringLiteral("layersDock"));
+    layersDock->setWidget(layerChart_);
+    addDockWidget(Qt::BottomDockWidgetArea, layersDock);
+    tabifyDockWidget(inspectorDock, layersDock);
+    inspectorDock->raise();
+    connect(layerChart_, &LayerErrorChart::tensorSelected, this, &MainWindow::selectTensor);
+
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
                 if (current.isValid())
@@ -325,12 +335,14 @@ void MainWindow::reanalyze()
         runner_->cancel();
         model_->setReport(nullptr);
         browser_->setReport(nullptr);
+        layerChart_->setReport(nullptr, {});
         summary_->setText(tr("These settings cannot be combined"));
         reportError(tr("Invalid settings"), QString::fromStdString(error.what()));
         return;
     }
     model_->setReport(nullptr);
     browser_->setReport(nullptr);
+    layerChart_->setReport(nullptr, {});
     if (currentTensor_)
         inspector_->inspect(modelFile_, *currentTensor_, config);
     summary_->setText(tr("Analysing %1 tensors\u2026").arg(modelFile_->tensors().size()));
@@ -342,6 +354,7 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
     setBusy(false);
     const ModelReport& r = *report;
     browser_->setReport(report);
+    layerChart_->setReport(report, modelFile_->tensors());
     model_->setReport(std::move(report));
     fitColumns();
     QString tensors = tr("%1 of %2 tensors analysed").arg(r.layers.size()).arg(r.tensorCount);

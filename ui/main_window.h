@@ -19,6 +19,7 @@ class QTableView;
 namespace qs::ui {
 
 class AnalysisRunner;
+class LayerErrorChart;
 class ModelBrowser;
 class TensorInspector;
 class TensorTableModel;
@@ -54,6 +55,7 @@ public:
     QLabel* summaryLabel() const { return summary_; }
     ModelBrowser* modelBrowser() const { return browser_; }
     TensorInspector* tensorInspector() const { return inspector_; }
+    LayerErrorChart* layerChart() const { return layerChart_; }
     // Makes tensor `tensor` (its index in the file) the selection everywhere and shows it.
     void selectTensor(std::size_t tensor);
     const std::shared_ptr<const ModelReport>& report() const;
@@ -95,6 +97,7 @@ private:
     QLabel* summary_ = nullptr;
     ModelBrowser* browser_ = nullptr;
     TensorInspector* inspector_ = nullptr;
+    LayerErrorChart* layerChart_ = nullptr;
     std::optional<std::size_t> currentTensor_;
 };
 

@@ -4,6 +4,7 @@
 #include "analysis_runner.h"
 #include "common/error.h"
 #include "histogram_chart.h"
+#include "layer_error_chart.h"
 #include "main_window.h"
 #include "model_browser.h"
 #include "tensor_filter_proxy.h"
@@ -11,13 +12,17 @@
 #include "tensor_table_model.h"
 #include "tensor_tree_model.h"
 
+#include <QBarSeries>
+#include <QBarSet>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -424,6 +429,59 @@ TEST_F(MainWindowTest, SelectedTensorShowsItsHistogramsAndTheTablesNumbers)
     ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
     EXPECT_TRUE(
         window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_histogram.png")));
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, LayerChartRanksTensorsAndSelectsTheOneClicked)
+{
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("int4"));
+    ASSERT_TRUE(openAndAnalyse());
+    LayerErrorChart& chart = *window_.layerChart();
+    const auto report = window_.report();
+    ASSERT_TRUE(report);
+    ASSERT_EQ(chart.bars()->count(), static_cast<int>(report->layers.size()));
+
+    chart.setOrder(LayerErrorChart::Order::WorstFirst);
+    double previous = -1;
+    for (int bar = 0; bar < chart.bars()->count(); ++bar) {
+        EXPECT_GE(chart.bars()->at(bar), previous) << bar; // lowest SQNR first
+        previous = chart.bars()->at(bar);
+    }
+    // The worst tenth (26 tensors: 3) is highlighted, and they are the first bars.
+    QList<int> selected = chart.bars()->selectedBars();
+    std::sort(selected.begin(), selected.end());
+    EXPECT_EQ(selected, (QList<int>{0, 1, 2}));
+
+    // A click on the worst bar selects that tensor in the table.
+    const std::size_t worst = chart.barTensors().front();
+    Q_EMIT chart.series()->clicked(0, chart.bars());
+    const QModelIndex current = window_.tableView()->currentIndex();
+    ASSERT_TRUE(current.isValid());
+    EXPECT_EQ(window_.proxyModel()->mapToSource(current).row(), static_cast<int>(worst));
+
+    chart.setMetric(LayerErrorChart::Metric::Mse);
+    EXPECT_FALSE(chart.series()->attachedAxes().isEmpty());
+    bool logAxis = false;
+    for (QAbstractAxis* axis : chart.series()->attachedAxes())
+        logAxis = logAxis || qobject_cast<QLogValueAxis*>(axis) != nullptr;
+    EXPECT_TRUE(logAxis);
+    double largestMse = 0;
+    for (const LayerReport& layer : report->layers)
+        largestMse = std::max(largestMse, layer.metrics.mse);
+    EXPECT_EQ(chart.bars()->at(0), largestMse); // worst first: the largest MSE
+
+    window_.show();
+    chart.setMetric(LayerErrorChart::Metric::Sqnr);
+    chart.setOrder(LayerErrorChart::Order::Model);
+    window_.findChild<QDockWidget*>(QStringLiteral("layersDock"))->raise();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
+    EXPECT_TRUE(window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_layers.png")));
 }
 
 } // namespace
