@@ -4,6 +4,8 @@
 #include "common/error.h"
 #include "layer_error_chart.h"
 #include "model_browser.h"
+#include "report/csv_report.h"
+#include "report/json_report.h"
 #include "tensor_inspector.h"
 #include "tensor_table_model.h"
 
@@ -22,11 +24,13 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
 #include <cmath>
+#include <sstream>
 
 namespace qs::ui {
 
@@ -157,6 +161,13 @@ void MainWindow::createMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open\u2026"), this, &MainWindow::showOpenDialog);
     open->setShortcut(QKeySequence::Open);
+    exportJson_ = file->addAction(tr("Export Report as &JSON\u2026"), this,
+                                  [this] { showExportDialog(ExportFormat::Json); });
+    exportCsv_ = file->addAction(tr("Export Report as &CSV\u2026"), this,
+                                 [this] { showExportDialog(ExportFormat::Csv); });
+    exportJson_->setShortcut(QKeySequence(tr("Ctrl+E")));
+    for (QAction* action : {exportJson_, exportCsv_})
+        action->setEnabled(false); // until an analysis is in
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -343,6 +354,8 @@ void MainWindow::reanalyze()
     model_->setReport(nullptr);
     browser_->setReport(nullptr);
     layerChart_->setReport(nullptr, {});
+    for (QAction* action : {exportJson_, exportCsv_})
+        action->setEnabled(false);
     if (currentTensor_)
         inspector_->inspect(modelFile_, *currentTensor_, config);
     summary_->setText(tr("Analysing %1 tensors\u2026").arg(modelFile_->tensors().size()));
@@ -353,6 +366,8 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
 {
     setBusy(false);
     const ModelReport& r = *report;
+    for (QAction* action : {exportJson_, exportCsv_})
+        action->setEnabled(true);
     browser_->setReport(report);
     layerChart_->setReport(report, modelFile_->tensors());
     model_->setReport(std::move(report));
@@ -367,6 +382,44 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
                      .arg(decibels(r.summary.metrics.sqnrDb))
                      .arg(r.summary.metrics.cosine, 0, 'f', 6);
     summary_->setText(parts.join(QStringLiteral("  \u00B7  ")));
+}
+
+void MainWindow::showExportDialog(ExportFormat format)
+{
+    const bool json = format == ExportFormat::Json;
+    const QString suggested =
+        QFileInfo(windowFilePath()).completeBaseName() +
+        (json ? QStringLiteral(".quantscope.json") : QStringLiteral(".quantscope.csv"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Report"), QFileInfo(windowFilePath()).absoluteDir().filePath(suggested),
+        json ? tr("JSON (*.json)") : tr("CSV (*.csv)"));
+    if (!path.isEmpty())
+        exportReport(path, format);
+}
+
+bool MainWindow::exportReport(const QString& path, ExportFormat format)
+{
+    const auto& current = report();
+    if (!current) {
+        reportError(tr("Nothing to export"), tr("No analysis has finished yet."));
+        return false;
+    }
+    // The CLI's own writers: a file exported here and `analyze --json/--csv` agree.
+    std::ostringstream text;
+    if (format == ExportFormat::Json)
+        text << reportJson(*current).dump(2) << '\n';
+    else
+        writeCsvReport(text, *current);
+    const std::string bytes = text.str();
+    QSaveFile file(path); // written whole or not at all
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write(bytes.data(), static_cast<qint64>(bytes.size())) !=
+            static_cast<qint64>(bytes.size()) ||
+        !file.commit()) {
+        reportError(tr("Cannot export report"), tr("%1: %2").arg(path, file.errorString()));
+        return false;
+    }
+    return true;
 }
 
 void MainWindow::selectTensor(std::size_t tensor)

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -60,6 +61,11 @@ public:
     void selectTensor(std::size_t tensor);
     const std::shared_ptr<const ModelReport>& report() const;
 
+    enum class ExportFormat { Json, Csv };
+    // Writes the current report in the CLI's JSON or CSV layout; reports a failure (or
+    // that there is no report yet) and returns false.
+    bool exportReport(const QString& path, ExportFormat format);
+
     // The configuration the settings bar shows; throws UsageError for a combination the
     // core refuses.
     QuantConfig currentConfig() const;
@@ -79,6 +85,7 @@ private:
     void onAnalysisReady(std::shared_ptr<const ModelReport> report);
     void reportError(const QString& title, const QString& message);
     void showTensorInTable(std::size_t tensor);
+    void showExportDialog(ExportFormat format);
 
     ErrorReporter errorReporter_;
     std::shared_ptr<const ModelFile> modelFile_;
@@ -98,6 +105,8 @@ private:
     ModelBrowser* browser_ = nullptr;
     TensorInspector* inspector_ = nullptr;
     LayerErrorChart* layerChart_ = nullptr;
+    QAction* exportJson_ = nullptr;
+    QAction* exportCsv_ = nullptr;
     std::optional<std::size_t> currentTensor_;
 };
 

@@ -34,6 +34,7 @@
 #include <atomic>
 #include <chrono>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 namespace qs::ui {
@@ -482,6 +483,54 @@ TEST_F(MainWindowTest, LayerChartRanksTensorsAndSelectsTheOneClicked)
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
     ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
     EXPECT_TRUE(window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_layers.png")));
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, ExportsTheReportInTheCliLayouts)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QString json = dir.filePath(QStringLiteral("report.json"));
+    EXPECT_FALSE(window_.exportReport(json, MainWindow::ExportFormat::Json)); // nothing yet
+    ASSERT_EQ(errors_.size(), 1u);
+
+    ASSERT_TRUE(openAndAnalyse());
+    ASSERT_TRUE(window_.exportReport(json, MainWindow::ExportFormat::Json));
+    QFile jsonFile(json);
+    ASSERT_TRUE(jsonFile.open(QIODevice::ReadOnly));
+    const auto doc = nlohmann::json::parse(jsonFile.readAll().toStdString());
+    EXPECT_EQ(doc["quantscope_report"], 1);
+    ASSERT_EQ(doc["layers"].size(), 26u);
+    // Each layer's SQNR is the one the table shows.
+    for (const auto& layer : doc["layers"]) {
+        const int row =
+            rowOf(*window_.proxyModel(), QString::fromStdString(layer["name"].get<std::string>()));
+        ASSERT_GE(row, 0);
+        if (layer["sqnr_db"].is_number())
+            EXPECT_EQ(QString::number(layer["sqnr_db"].get<double>(), 'f', 2),
+                      proxyCell(row, TensorTableModel::SqnrColumn));
+    }
+
+    const QString csv = dir.filePath(QStringLiteral("report.csv"));
+    ASSERT_TRUE(window_.exportReport(csv, MainWindow::ExportFormat::Csv));
+    QFile csvFile(csv);
+    ASSERT_TRUE(csvFile.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines =
+        QString::fromUtf8(csvFile.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    ASSERT_EQ(lines.size(), 27); // header and one row per tensor
+    EXPECT_TRUE(lines.front().startsWith(QStringLiteral("name,shape,dtype,numel")));
+
+    // A folder that does not exist: reported, nothing written, the window goes on.
+    const std::size_t before = errors_.size();
+    EXPECT_FALSE(window_.exportReport(dir.filePath(QStringLiteral("missing/report.json")),
+                                      MainWindow::ExportFormat::Json));
+    EXPECT_EQ(errors_.size(), before + 1);
+    EXPECT_TRUE(errors_.back().message.contains(QStringLiteral("missing/report.json")));
 }
 
 } // namespace
