@@ -10,8 +10,11 @@
 #include "tensor_table_model.h"
 
 #include <QApplication>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -22,9 +25,11 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTableView>
@@ -142,6 +147,76 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     resize(1440, 900);
+    setAcceptDrops(true);
+    // The layout as built is what Reset layout returns to; the user's last one replaces it.
+    defaultState_ = saveState();
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::resetLayout()
+{
+    restoreState(defaultState_);
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        dock->show();
+}
+
+QStringList MainWindow::recentFiles() const
+{
+    return QSettings().value(QStringLiteral("recentFiles")).toStringList();
+}
+
+void MainWindow::rememberRecentFile(const QString& path)
+{
+    QStringList files = recentFiles();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    files.removeAll(absolute);
+    files.prepend(absolute);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    QSettings().setValue(QStringLiteral("recentFiles"), files);
+}
+
+void MainWindow::fillRecentMenu()
+{
+    recentMenu_->clear();
+    const QStringList files = recentFiles();
+    for (int i = 0; i < files.size(); ++i) {
+        // &1 … &8: the digit is the keyboard accelerator.
+        const QString text =
+            QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(files[i]).fileName());
+        QAction* action =
+            recentMenu_->addAction(text, this, [this, path = files[i]] { openModel(path); });
+        action->setToolTip(files[i]);
+        action->setStatusTip(files[i]);
+    }
+    if (files.isEmpty())
+        recentMenu_->addAction(tr("No recent files"))->setEnabled(false);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.front().isLocalFile())
+        return;
+    event->acceptProposedAction();
+    openModel(urls.front().toLocalFile());
 }
 
 MainWindow::~MainWindow() = default;
@@ -161,6 +236,8 @@ void MainWindow::createMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open\u2026"), this, &MainWindow::showOpenDialog);
     open->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
     exportJson_ = file->addAction(tr("Export Report as &JSON\u2026"), this,
                                   [this] { showExportDialog(ExportFormat::Json); });
     exportCsv_ = file->addAction(tr("Export Report as &CSV\u2026"), this,
@@ -171,6 +248,12 @@ void MainWindow::createMenus()
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+    view->addSeparator();
+    view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 }
 
 QWidget* MainWindow::createSettingsBar()
@@ -323,6 +406,7 @@ bool MainWindow::openModel(const QString& path)
         return false;
     }
     modelFile_ = std::move(file);
+    rememberRecentFile(path);
     model_->setTensors(modelFile_->tensors());
     browser_->setTensors(modelFile_->tensors());
     currentTensor_.reset();

@@ -9,6 +9,10 @@
 #include <optional>
 
 class QAction;
+class QCloseEvent;
+class QDragEnterEvent;
+class QDropEvent;
+class QMenu;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -61,6 +65,12 @@ public:
     void selectTensor(std::size_t tensor);
     const std::shared_ptr<const ModelReport>& report() const;
 
+    // The most recently opened files, newest first (kept in QSettings across runs).
+    QStringList recentFiles() const;
+    static constexpr int kMaxRecentFiles = 8;
+    // Puts every dock back where a fresh window has it, and shows them all.
+    void resetLayout();
+
     enum class ExportFormat { Json, Csv };
     // Writes the current report in the CLI's JSON or CSV layout; reports a failure (or
     // that there is no report yet) and returns false.
@@ -69,6 +79,11 @@ public:
     // The configuration the settings bar shows; throws UsageError for a combination the
     // core refuses.
     QuantConfig currentConfig() const;
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
 
 public Q_SLOTS:
     void showOpenDialog();
@@ -86,6 +101,8 @@ private:
     void reportError(const QString& title, const QString& message);
     void showTensorInTable(std::size_t tensor);
     void showExportDialog(ExportFormat format);
+    void rememberRecentFile(const QString& path);
+    void fillRecentMenu();
 
     ErrorReporter errorReporter_;
     std::shared_ptr<const ModelFile> modelFile_;
@@ -107,6 +124,8 @@ private:
     LayerErrorChart* layerChart_ = nullptr;
     QAction* exportJson_ = nullptr;
     QAction* exportCsv_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QByteArray defaultState_; // the docks as built, for Reset layout
     std::optional<std::size_t> currentTensor_;
 };
 

@@ -12,6 +12,7 @@
 #include "tensor_table_model.h"
 #include "tensor_tree_model.h"
 
+#include <QApplication>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QCheckBox>
@@ -19,11 +20,14 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QMimeData>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -31,6 +35,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
+#include <QUrl>
 #include <atomic>
 #include <chrono>
 #include <gtest/gtest.h>
@@ -532,6 +537,54 @@ TEST_F(MainWindowTest, ExportsTheReportInTheCliLayouts)
                                       MainWindow::ExportFormat::Json));
     EXPECT_EQ(errors_.size(), before + 1);
     EXPECT_TRUE(errors_.back().message.contains(QStringLiteral("missing/report.json")));
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, RemembersRecentFilesAndOpensDroppedOnes)
+{
+    QSettings().remove(QStringLiteral("recentFiles"));
+    const QString onnx = QStringLiteral(QS_SHARED_MODELS_DIR "/silero_vad_op18_ifless.onnx");
+    ASSERT_TRUE(openAndAnalyse());
+    ASSERT_TRUE(openAndAnalyse(onnx));
+    ASSERT_TRUE(openAndAnalyse()); // again: moves to the front, not listed twice
+    const QStringList recent = window_.recentFiles();
+    ASSERT_EQ(recent.size(), 2);
+    EXPECT_EQ(recent[0], QFileInfo(kModelPath).absoluteFilePath());
+    EXPECT_EQ(recent[1], QFileInfo(onnx).absoluteFilePath());
+    // Kept across windows (QSettings), and a failed open does not enter the list.
+    window_.openModel(QStringLiteral("/nonexistent/model.safetensors"));
+    EXPECT_EQ(MainWindow().recentFiles(), recent);
+
+    // Dropping a file on the window opens it.
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(onnx)});
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window_, &enter);
+    EXPECT_TRUE(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window_, &drop);
+    ASSERT_TRUE(waitFor(ready));
+    EXPECT_EQ(window_.windowFilePath(), onnx);
+}
+
+TEST_F(MainWindowTest, ResetLayoutBringsBackHiddenDocks)
+{
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    auto* browserDock = window_.findChild<QDockWidget*>(QStringLiteral("modelBrowserDock"));
+    ASSERT_NE(browserDock, nullptr);
+    browserDock->hide();
+    browserDock->setFloating(true);
+    window_.resetLayout();
+    EXPECT_TRUE(browserDock->isVisible());
+    EXPECT_FALSE(browserDock->isFloating());
+    EXPECT_EQ(window_.dockWidgetArea(browserDock), Qt::LeftDockWidgetArea);
 }
 
 } // namespace

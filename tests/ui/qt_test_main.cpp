@@ -2,6 +2,8 @@
 // platform unless the caller chose one (so the tests run headless, in CI and over ssh).
 
 #include <QApplication>
+#include <QSettings>
+#include <QStandardPaths>
 #include <gtest/gtest.h>
 
 int main(int argc, char* argv[])
@@ -10,5 +12,11 @@ int main(int argc, char* argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     ::testing::InitGoogleTest(&argc, argv);
     QApplication app(argc, argv);
+    // Settings (recent files, window layout) go to a test location, never the user's, and
+    // every run starts from none.
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication::setOrganizationName(QStringLiteral("QuantScopeTests"));
+    QApplication::setApplicationName(QStringLiteral("quantscope_ui_tests"));
+    QSettings().clear();
     return RUN_ALL_TESTS();
 }
