@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-charts-dev libgl-dev
+    qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev
     libeigen3-dev nlohmann-json3-dev libtbb-dev zlib1g-dev libonnx-dev libprotobuf-dev
     libflatbuffers-dev flatbuffers-compiler
     clang libclang-rt-14-dev

@@ -1,5 +1,7 @@
 #include "histogram_chart.h"
 
+#include "chart_export.h"
+
 #include <QAreaSeries>
 #include <QLineSeries>
 #include <QPen>
@@ -68,6 +70,7 @@ HistogramChart::HistogramChart(const QString& title, const QString& valueAxisTit
     setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(320, 220);
+    addChartExportActions(this);
 }
 
 void HistogramChart::clear()

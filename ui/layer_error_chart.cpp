@@ -1,5 +1,6 @@
 #include "layer_error_chart.h"
 
+#include "chart_export.h"
 #include "display_text.h"
 
 #include <QBarCategoryAxis>
@@ -37,6 +38,7 @@ LayerErrorChart::LayerErrorChart(QWidget* parent)
     view_->chart()->setTitle(tr("Error per tensor (worst tenth in red; click a bar to select)"));
     view_->setRenderHint(QPainter::Antialiasing);
     view_->setMinimumSize(360, 220);
+    addChartExportActions(view_);
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Show")));

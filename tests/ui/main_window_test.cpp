@@ -2,6 +2,7 @@
 // re-analyse on a settings change, bad files and bad settings, cancel and stale results.
 
 #include "analysis_runner.h"
+#include "chart_export.h"
 #include "common/error.h"
 #include "histogram_chart.h"
 #include "layer_error_chart.h"
@@ -15,12 +16,14 @@
 #include <QApplication>
 #include <QBarSeries>
 #include <QBarSet>
+#include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -585,6 +588,37 @@ TEST_F(MainWindowTest, ResetLayoutBringsBackHiddenDocks)
     EXPECT_TRUE(browserDock->isVisible());
     EXPECT_FALSE(browserDock->isFloating());
     EXPECT_EQ(window_.dockWidgetArea(browserDock), Qt::LeftDockWidgetArea);
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, ChartsCanBeSavedAsPngAndSvg)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    QChartView* chart = window_.layerChart()->chartView();
+    EXPECT_EQ(chart->actions().size(), 3); // copy, PNG, SVG in the context menu
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QString png = dir.filePath(QStringLiteral("layers.png"));
+    ASSERT_TRUE(saveChartPng(chart, png));
+    const QImage image(png);
+    EXPECT_FALSE(image.isNull());
+    EXPECT_GE(image.width(), chart->width());
+
+    const QString svg = dir.filePath(QStringLiteral("layers.svg"));
+    ASSERT_TRUE(saveChartSvg(chart, svg));
+    QFile file(svg);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    EXPECT_TRUE(text.contains("<svg"));
+    EXPECT_TRUE(text.contains("SQNR")); // the axis title, as text in the drawing
+    EXPECT_FALSE(saveChartSvg(chart, dir.filePath(QStringLiteral("missing/layers.svg"))));
 }
 
 } // namespace
