@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "formats/model_file.h"
 #include "gemm/packed_weights.h"
+#include "support/quant_fixtures.h"
 #include "support/test_files.h"
 
 #include <cmath>
@@ -28,15 +29,7 @@ MatmulView outIn(std::int64_t n, std::int64_t k)
     return view;
 }
 
-std::vector<float> gaussian(std::size_t count, unsigned seed, float sigma = 1.0f)
-{
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, sigma);
-    std::vector<float> values(count);
-    for (float& v : values)
-        v = dist(rng);
-    return values;
-}
+using test::gaussian;
 
 LayerOutput measured(std::variant<LayerOutput, std::string> result)
 {
