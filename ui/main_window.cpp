@@ -6,6 +6,7 @@
 #include "model_browser.h"
 #include "report/csv_report.h"
 #include "report/json_report.h"
+#include "settings_panel.h"
 #include "tensor_inspector.h"
 #include "tensor_table_model.h"
 
@@ -33,32 +34,13 @@
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTableView>
-#include <QToolBar>
+#include <QVBoxLayout>
 #include <cmath>
 #include <sstream>
 
 namespace qs::ui {
 
 namespace {
-// Marks the dtype combo's entries that are presets (they fix scheme, granularity and
-// calibration) rather than number formats.
-constexpr int kIsPresetRole = Qt::UserRole;
-
-std::string comboText(const QComboBox* combo)
-{
-    return combo->currentText().toStdString();
-}
-
-QComboBox* makeCombo(const QStringList& items, const QString& toolTip)
-{
-    auto* combo = new QComboBox;
-    combo->addItems(items);
-    combo->setToolTip(toolTip);
-    // The longest entry decides the width, so a change of setting never moves the others.
-    combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    return combo;
-}
-
 QString decibels(double value)
 {
     return std::isinf(value) ? QStringLiteral("\u221E") : QString::number(value, 'f', 2);
@@ -92,14 +74,37 @@ MainWindow::MainWindow(QWidget* parent)
     table_->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     table_->horizontalHeader()->setSortIndicatorClearable(true);
     table_->setSortingEnabled(true);
-    setCentralWidget(table_);
+    filter_ = new QLineEdit;
+    filter_->setPlaceholderText(tr("Filter the table"));
+    filter_->setClearButtonEnabled(true);
+    connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
+    auto* central = new QWidget;
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(2);
+    centralLayout->addWidget(filter_);
+    centralLayout->addWidget(table_);
+    setCentralWidget(central);
+
+    settings_ = new SettingsPanel;
+    auto* settingsDock = new QDockWidget(tr("Quantization"), this);
+    settingsDock->setObjectName(QStringLiteral("settingsDock"));
+    settingsDock->setWidget(settings_);
+    addDockWidget(Qt::RightDockWidgetArea, settingsDock);
+    // The last settings come back; the changes are saved as they are made.
+    settings_->setCliArguments(
+        QSettings().value(QStringLiteral("quantization/arguments")).toStringList());
+    connect(settings_, &SettingsPanel::settingsChanged, this, [this] {
+        QSettings().setValue(QStringLiteral("quantization/arguments"), settings_->cliArguments());
+        reanalyze();
+    });
 
     browser_ = new ModelBrowser;
     auto* browserDock = new QDockWidget(tr("Model"), this);
     browserDock->setObjectName(QStringLiteral("modelBrowserDock"));
     browserDock->setWidget(browser_);
     addDockWidget(Qt::LeftDockWidgetArea, browserDock);
-    resizeDocks({browserDock}, {560}, Qt::Horizontal);
+    resizeDocks({browserDock, settingsDock}, {520, 360}, Qt::Horizontal);
     connect(browser_, &ModelBrowser::tensorSelected, this, &MainWindow::selectTensor);
 
     inspector_ = new TensorInspector;
@@ -124,13 +129,6 @@ MainWindow::MainWindow(QWidget* parent)
             });
 
     createMenus();
-    addToolBar(Qt::TopToolBarArea, [this] {
-        auto* bar = new QToolBar(tr("Quantization"));
-        bar->setObjectName(QStringLiteral("settingsBar"));
-        bar->setMovable(false);
-        bar->addWidget(createSettingsBar());
-        return bar;
-    }());
     createStatusBar();
 
     connect(runner_, &AnalysisRunner::started, this, [this] { setBusy(true); });
@@ -256,60 +254,6 @@ void MainWindow::createMenus()
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 }
 
-QWidget* MainWindow::createSettingsBar()
-{
-    dtype_ = new QComboBox;
-    dtype_->setToolTip(tr("Number format, or a block format preset"));
-    for (const char* name : {"int8", "int16", "int6", "int4", "int3", "int2"})
-        dtype_->addItem(QString::fromLatin1(name));
-    dtype_->insertSeparator(dtype_->count());
-    for (const char* name : {"fp16", "bf16", "fp8-e4m3", "fp8-e5m2", "fp4-e2m1"})
-        dtype_->addItem(QString::fromLatin1(name));
-    dtype_->insertSeparator(dtype_->count());
-    for (const char* name : {"gguf-q8_0", "gguf-q4_0", "mxfp4", "mxfp8-e4m3"})
-        dtype_->addItem(QString::fromLatin1(name), /*isPreset*/ true);
-    dtype_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-
-    scheme_ = makeCombo({QStringLiteral("symmetric"), QStringLiteral("asymmetric")},
-                        tr("Integer grid: symmetric (zero point 0) or asymmetric"));
-    granularity_ = makeCombo({QStringLiteral("tensor"), QStringLiteral("channel:0"),
-                              QStringLiteral("group:32"), QStringLiteral("group:128")},
-                             tr("How many elements share one scale"));
-    granularity_->setCurrentText(QStringLiteral("channel:0"));
-    calibration_ = makeCombo({QStringLiteral("minmax"), QStringLiteral("percentile:99.99"),
-                              QStringLiteral("mse"), QStringLiteral("kl")},
-                             tr("How the clipping range is chosen"));
-
-    filter_ = new QLineEdit;
-    filter_->setPlaceholderText(tr("Filter tensors"));
-    filter_->setClearButtonEnabled(true);
-    filter_->setMinimumWidth(180);
-    connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
-
-    auto* bar = new QWidget;
-    auto* layout = new QHBoxLayout(bar);
-    layout->setContentsMargins(4, 2, 4, 2);
-    const auto addLabelled = [&](const QString& label, QWidget* widget) {
-        auto* text = new QLabel(label);
-        text->setBuddy(widget);
-        layout->addWidget(text);
-        layout->addWidget(widget);
-        layout->addSpacing(8);
-    };
-    addLabelled(tr("&Format"), dtype_);
-    addLabelled(tr("&Scheme"), scheme_);
-    addLabelled(tr("&Granularity"), granularity_);
-    addLabelled(tr("&Calibration"), calibration_);
-    layout->addStretch(1);
-    layout->addWidget(filter_);
-
-    // Connected last, so that filling the combos above does not start analyses.
-    for (QComboBox* combo : {dtype_, scheme_, granularity_, calibration_})
-        connect(combo, &QComboBox::currentIndexChanged, this, &MainWindow::reanalyze);
-    connect(dtype_, &QComboBox::currentIndexChanged, this, &MainWindow::updateApplicableControls);
-    return bar;
-}
-
 void MainWindow::createStatusBar()
 {
     summary_ = new QLabel(tr("Open a model (File \u203A Open)"));
@@ -325,25 +269,6 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(cancel_);
     setBusy(false);
-}
-
-void MainWindow::updateApplicableControls()
-{
-    // A preset fixes scheme, granularity and calibration (see qs::applyPreset); a float
-    // format is symmetric; an unscaled cast (fp16, bf16) has no range to split or calibrate.
-    // Disabling what does not apply spares the user most combinations the core refuses.
-    const bool preset = dtype_->currentData(kIsPresetRole).toBool();
-    bool isFloat = false;
-    bool unscaled = false;
-    if (!preset) {
-        QuantConfig config;
-        config.format = parseNumberFormat(comboText(dtype_));
-        isFloat = config.format.kind == NumberFormat::Kind::Float;
-        unscaled = isFloat && config.effectiveFpMode() == FpMode::Unscaled;
-    }
-    scheme_->setEnabled(!preset && !isFloat);
-    granularity_->setEnabled(!preset && !unscaled);
-    calibration_->setEnabled(!preset && !unscaled);
 }
 
 void MainWindow::fitColumns()
@@ -362,21 +287,29 @@ void MainWindow::setBusy(bool busy)
     cancel_->setVisible(busy);
 }
 
+QComboBox* MainWindow::dtypeCombo() const
+{
+    return settings_->formatCombo();
+}
+
+QComboBox* MainWindow::schemeCombo() const
+{
+    return settings_->schemeCombo();
+}
+
+QComboBox* MainWindow::granularityCombo() const
+{
+    return settings_->granularityCombo();
+}
+
+QComboBox* MainWindow::calibrationCombo() const
+{
+    return settings_->calibrationCombo();
+}
+
 QuantConfig MainWindow::currentConfig() const
 {
-    QuantConfig config;
-    if (dtype_->currentData(kIsPresetRole).toBool())
-        return applyPreset(config, parsePreset(comboText(dtype_)));
-    // The values of disabled controls (see updateApplicableControls) are not used.
-    config.format = parseNumberFormat(comboText(dtype_));
-    const bool isFloat = config.format.kind == NumberFormat::Kind::Float;
-    if (!isFloat)
-        config.scheme = parseScheme(comboText(scheme_));
-    config.granularity = parseGranularity(comboText(granularity_));
-    if (!isFloat || config.effectiveFpMode() == FpMode::Scaled)
-        config.calibration = parseCalibration(comboText(calibration_));
-    validate(config);
-    return config;
+    return settings_->config();
 }
 
 void MainWindow::showOpenDialog()

@@ -1,5 +1,6 @@
 #pragma once
-// The first, plain window: open a model, pick a quantization, read the error per tensor.
+// The main window: the tensor table in the middle, docks for the settings, the model tree,
+// the selected tensor and the per-layer chart; menus to open models and export reports.
 
 #include "analysis/model_analyzer.h"
 
@@ -26,6 +27,7 @@ namespace qs::ui {
 class AnalysisRunner;
 class LayerErrorChart;
 class ModelBrowser;
+class SettingsPanel;
 class TensorInspector;
 class TensorTableModel;
 
@@ -51,10 +53,11 @@ public:
     TensorTableModel* tensorModel() const { return model_; }
     QSortFilterProxyModel* proxyModel() const { return proxy_; }
     QTableView* tableView() const { return table_; }
-    QComboBox* dtypeCombo() const { return dtype_; }
-    QComboBox* schemeCombo() const { return scheme_; }
-    QComboBox* granularityCombo() const { return granularity_; }
-    QComboBox* calibrationCombo() const { return calibration_; }
+    SettingsPanel* settingsPanel() const { return settings_; }
+    QComboBox* dtypeCombo() const;
+    QComboBox* schemeCombo() const;
+    QComboBox* granularityCombo() const;
+    QComboBox* calibrationCombo() const;
     QLineEdit* filterEdit() const { return filter_; }
     QPushButton* cancelButton() const { return cancel_; }
     QLabel* summaryLabel() const { return summary_; }
@@ -76,7 +79,7 @@ public:
     // that there is no report yet) and returns false.
     bool exportReport(const QString& path, ExportFormat format);
 
-    // The configuration the settings bar shows; throws UsageError for a combination the
+    // The configuration the settings dock shows; throws UsageError for a combination the
     // core refuses.
     QuantConfig currentConfig() const;
 
@@ -92,9 +95,7 @@ public Q_SLOTS:
 
 private:
     void createMenus();
-    QWidget* createSettingsBar();
     void createStatusBar();
-    void updateApplicableControls();
     void fitColumns();
     void setBusy(bool busy);
     void onAnalysisReady(std::shared_ptr<const ModelReport> report);
@@ -112,10 +113,7 @@ private:
     AnalysisRunner* runner_ = nullptr;
     QTableView* table_ = nullptr;
     QLineEdit* filter_ = nullptr;
-    QComboBox* dtype_ = nullptr;
-    QComboBox* scheme_ = nullptr;
-    QComboBox* granularity_ = nullptr;
-    QComboBox* calibration_ = nullptr;
+    SettingsPanel* settings_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QPushButton* cancel_ = nullptr;
     QLabel* summary_ = nullptr;

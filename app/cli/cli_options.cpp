@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "gemm/packed_weights.h"
+#include "quant/quant_options.h"
 
 #include <algorithm>
 #include <charconv>
@@ -69,15 +70,6 @@ private:
     const std::vector<std::string>& args_;
     std::size_t next_ = 0;
 };
-
-bool isQuantizationOption(const std::string& arg)
-{
-    for (const char* option : {"--dtype", "--preset", "--scheme", "--granularity", "--calibration",
-                               "--narrow-range", "--fp-mode", "--convention"})
-        if (arg == option)
-            return true;
-    return false;
-}
 
 template <typename Integer>
 Integer parseInteger(const std::string& option, const std::string& text, Integer low, Integer high)
@@ -189,8 +181,7 @@ Options parseOptions(const std::vector<std::string>& args)
     if (options.command == Options::Command::Bench)
         return parseBenchOptions(options, cursor);
 
-    std::optional<Preset> preset;
-    bool dtypeGiven = false;
+    std::vector<std::string> quantizationWords;
     bool matmul = false;
     MatmulOptions matmulOptions;
     std::vector<std::string> matmulOptionsGiven;
@@ -229,23 +220,10 @@ Options parseOptions(const std::vector<std::string>& args)
             else
                 matmulOptions.synthetic.seed =
                     parseInteger<std::uint64_t>(arg, value, 0, UINT64_MAX);
-        } else if (arg == "--dtype") {
-            options.config.format = parseNumberFormat(cursor.value(arg));
-            dtypeGiven = true;
-        } else if (arg == "--preset") {
-            preset = parsePreset(cursor.value(arg));
-        } else if (arg == "--scheme") {
-            options.config.scheme = parseScheme(cursor.value(arg));
-        } else if (arg == "--granularity") {
-            options.config.granularity = parseGranularity(cursor.value(arg));
-        } else if (arg == "--calibration") {
-            options.config.calibration = parseCalibration(cursor.value(arg));
-        } else if (arg == "--narrow-range") {
-            options.config.narrowRange = true;
-        } else if (arg == "--fp-mode") {
-            options.config.fpMode = parseFpMode(cursor.value(arg));
-        } else if (arg == "--convention") {
-            options.config.convention = parseConvention(cursor.value(arg));
+        } else if (isQuantizationOption(arg)) {
+            quantizationWords.push_back(arg);
+            if (quantizationOptionTakesValue(arg))
+                quantizationWords.push_back(cursor.value(arg));
         } else if (arg == "--tensors") {
             options.tensorRegex = cursor.value(arg);
         } else if (arg == "--threads") {
@@ -269,14 +247,9 @@ Options parseOptions(const std::vector<std::string>& args)
         throw UsageError(compare ? "missing REFERENCE and CANDIDATE files" : "missing MODEL file");
     if (compare && options.candidate.empty())
         throw UsageError("missing CANDIDATE file");
-    if (preset) {
-        if (dtypeGiven)
-            throw UsageError("--preset fixes the number format: do not combine it with --dtype");
-        options.config = applyPreset(options.config, *preset);
-    }
     if (options.jsonOut && options.csvOut && *options.jsonOut == "-" && *options.csvOut == "-")
         throw UsageError("--json - and --csv -: only one report can go to standard output");
-    validate(options.config);
+    options.config = parseQuantizationOptions(quantizationWords);
     if (!matmul && !matmulOptionsGiven.empty())
         throw UsageError(matmulOptionsGiven.front() + " needs --matmul");
     if (matmul) {

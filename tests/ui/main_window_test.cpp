@@ -58,6 +58,11 @@ struct ReportedError {
     QString message;
 };
 
+// Every window starts from no saved settings, whatever an earlier test left behind.
+struct FreshSettings {
+    FreshSettings() { QSettings().clear(); }
+};
+
 class MainWindowTest : public ::testing::Test {
 protected:
     void SetUp() override
@@ -81,6 +86,7 @@ protected:
         return window_.proxyModel()->index(row, column).data().toString();
     }
 
+    FreshSettings freshSettings_; // before window_, which reads them
     MainWindow window_;
     std::vector<ReportedError> errors_;
 };
@@ -273,10 +279,10 @@ TEST_F(MainWindowTest, SettingsTheCoreRefusesAreReported)
 {
     ASSERT_TRUE(openAndAnalyse());
     QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
-    window_.schemeCombo()->setCurrentText(QStringLiteral("asymmetric"));
+    window_.calibrationCombo()->setCurrentText(QStringLiteral("kl"));
     ASSERT_TRUE(waitFor(ready));
     // Entropy calibration is symmetric only: refused before any analysis starts.
-    window_.calibrationCombo()->setCurrentText(QStringLiteral("kl"));
+    window_.schemeCombo()->setCurrentText(QStringLiteral("asymmetric"));
     ASSERT_EQ(errors_.size(), 1u);
     EXPECT_TRUE(errors_[0].message.contains(QStringLiteral("symmetric only")))
         << errors_[0].message.toStdString();
