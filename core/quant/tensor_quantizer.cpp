@@ -81,9 +81,11 @@ Partial chunked(std::size_t n, bool parallel, const ProgressRelay& relay, Work&&
 // Quantizes one block, holding the constants the configuration implies.
 class BlockQuantizer {
 public:
-    BlockQuantizer(const QuantConfig& config, const ProgressRelay& relay)
+    BlockQuantizer(const QuantConfig& config, const ProgressRelay& relay,
+                   std::optional<ClipRange> fixedClip)
         : config_(config)
         , relay_(relay)
+        , fixedClip_(fixedClip)
         , isFloat_(config.format.kind == NumberFormat::Kind::Float)
     {
         if (!isFloat_)
@@ -153,8 +155,9 @@ private:
         auto clipError = [&](const ClipRange& clip) {
             return quantizeInt(block, paramsFor(clip), nullptr, parallel).sums.sumE2;
         };
-        record.clip = calibrateBlock(block, stats, config_.calibration, config_.scheme, quantBins(),
-                                     clipError, scratch);
+        record.clip = fixedClip_ ? *fixedClip_
+                                 : calibrateBlock(block, stats, config_.calibration, config_.scheme,
+                                                  quantBins(), clipError, scratch);
         const ScaleZero scaleZero = computeScaleZero(record.clip, config_.scheme, config_.format,
                                                      grid_, config_.convention);
         record.scale = scaleZero.scale;
@@ -180,8 +183,9 @@ private:
         auto clipError = [&](const ClipRange& clip) {
             return quantizeFloat(block, scaleFor(clip), nullptr, parallel).sums.sumE2;
         };
-        record.clip = calibrateBlock(block, stats, config_.calibration, Scheme::Symmetric, 0,
-                                     clipError, scratch);
+        record.clip = fixedClip_ ? *fixedClip_
+                                 : calibrateBlock(block, stats, config_.calibration,
+                                                  Scheme::Symmetric, 0, clipError, scratch);
         record.scale = scaleFor(record.clip);
         return quantizeFloat(block, record.scale, out, parallel);
     }
@@ -204,6 +208,7 @@ private:
 
     const QuantConfig& config_;
     const ProgressRelay& relay_;
+    std::optional<ClipRange> fixedClip_;
     bool isFloat_;
     IntGrid grid_;
 };
@@ -257,8 +262,17 @@ TensorQuantization quantizeTensor(std::span<const float> values, const Shape& sh
         (!request.dequantized.empty() && request.dequantized.size() != numel))
         throw Error("quantizeTensor: buffer sizes do not match the shape");
 
+    if (request.fixedClip) {
+        const ClipRange& clip = *request.fixedClip;
+        if (config.preset != Preset::None || (config.format.kind == NumberFormat::Kind::Float &&
+                                              config.effectiveFpMode() == FpMode::Unscaled))
+            throw UsageError("a clipping range applies to scaled formats only, not to a preset "
+                             "or an unscaled cast");
+        if (!std::isfinite(clip.lo) || !std::isfinite(clip.hi) || !(clip.lo <= clip.hi))
+            throw UsageError("the clipping range must be finite with lo <= hi");
+    }
     const ProgressRelay relay(request.progress);
-    const BlockQuantizer quantizer(config, relay);
+    const BlockQuantizer quantizer(config, relay, request.fixedClip);
     float* out = request.dequantized.empty() ? nullptr : request.dequantized.data();
     const std::uint64_t blocks = layout.blocks();
     std::vector<BlockRecord> records(blocks);

@@ -41,6 +41,9 @@ struct QuantizeRequest {
     // blocks were just finished (0 when it only checks in, e.g. during a calibration
     // search). Returning false cancels: quantizeTensor then throws CancelledError.
     std::function<bool(std::uint64_t finishedElements)> progress;
+    // Every block takes this clipping range instead of calibrating one (a range the user
+    // drew). Scaled grids only: a preset or an unscaled cast has no range to set.
+    std::optional<ClipRange> fixedClip;
 };
 
 // Why `config` does not fit a tensor of this shape (a channel axis beyond its rank, a row

@@ -5,6 +5,7 @@
 #include "support/test_files.h"
 
 #include <cmath>
+#include <cstring>
 #include <gtest/gtest.h>
 #include <numeric>
 #include <regex>
@@ -96,6 +97,115 @@ TEST_F(TensorInspectionTest, SettingsThatDoNotApplyAreRefused)
 {
     QuantConfig config = applyPreset({}, Preset::GgufQ4_0); // rows of 120 are not blocks of 32
     EXPECT_THROW(inspectTensor(*model_, index_, config), UsageError);
+}
+
+} // namespace
+} // namespace qs
+
+namespace qs {
+namespace {
+
+// The tensor's values, read as the inspection reads them.
+std::vector<float> valuesOf(const ModelFile& model, std::size_t index)
+{
+    const TensorBytes bytes = model.read(index);
+    const auto raw = bytes.bytes();
+    std::vector<float> values(raw.size() / sizeof(float));
+    std::memcpy(values.data(), raw.data(), raw.size());
+    return values;
+}
+
+TEST_F(TensorInspectionTest, ChosenChannelIsDrawnAloneWithItsOwnError)
+{
+    QuantConfig config; // int8, symmetric, per output channel: 120 blocks of 120
+    const std::uint64_t channel = 37;
+    InspectOptions options;
+    options.block = channel;
+    const TensorInspection in = inspectTensor(*model_, index_, config, options);
+    ASSERT_EQ(in.blocks, 120u);
+    ASSERT_TRUE(in.block && in.blockIndex && in.blockMetrics);
+    EXPECT_EQ(*in.blockIndex, channel);
+    EXPECT_EQ(total(in.values), 120u);
+    EXPECT_EQ(total(in.errors), 120u);
+
+    // Row 37 of the [120, 120] weights, quantized on its own with the same settings.
+    const std::vector<float> all = valuesOf(*model_, index_);
+    const std::vector<float> row(all.begin() + channel * 120, all.begin() + (channel + 1) * 120);
+    QuantConfig alone = config;
+    alone.granularity = parseGranularity("tensor");
+    QuantizeRequest request;
+    const TensorQuantization q = quantizeTensor(row, Shape{120}, alone, request);
+    EXPECT_EQ(in.block->scale, q.blockRecords[0].scale);
+    EXPECT_EQ(in.blockMetrics->sqnrDb, computeMetrics(q.sums).sqnrDb);
+    EXPECT_NE(in.blockMetrics->sqnrDb, in.layer.metrics.sqnrDb); // the tensor's stays
+
+    // The per-channel view's point for it: extremes of the row, the row's error.
+    ASSERT_EQ(in.channels.size(), 120u);
+    const ChannelSummary& summary = in.channels[channel];
+    EXPECT_EQ(summary.min, *std::min_element(row.begin(), row.end()));
+    EXPECT_EQ(summary.max, *std::max_element(row.begin(), row.end()));
+    EXPECT_NEAR(summary.sqnrDb, in.blockMetrics->sqnrDb, 1e-9);
+
+    options.block = 120;
+    EXPECT_THROW(inspectTensor(*model_, index_, config, options), UsageError);
+}
+
+TEST_F(TensorInspectionTest, PerChannelViewFollowsOutputChannelsUnderAnyGranularity)
+{
+    QuantConfig config;
+    config.granularity = parseGranularity("group:40"); // 3 groups a row
+    const TensorInspection in = inspectTensor(*model_, index_, config);
+    EXPECT_EQ(in.blocks, 360u);
+    ASSERT_EQ(in.channels.size(), 120u);
+    const std::vector<float> all = valuesOf(*model_, index_);
+    double sumE2 = 0, sumX2 = 0;
+    for (const ChannelSummary& channel : in.channels) {
+        EXPECT_LE(channel.min, channel.max);
+        EXPECT_GT(channel.mse, 0.0);
+        sumE2 += channel.mse * 120;
+    }
+    for (float x : all)
+        sumX2 += double{x} * x;
+    // The channels' errors add up to the tensor's.
+    EXPECT_NEAR(sumE2, in.layer.sums.sumE2, 1e-9 * sumX2);
+    EXPECT_EQ(
+        *std::max_element(all.begin(), all.end()),
+        std::max_element(in.channels.begin(), in.channels.end(), [](const auto& a, const auto& b) {
+            return a.max < b.max;
+        })->max);
+}
+
+TEST_F(TensorInspectionTest, ClippingRangeOfTheUsersOwn)
+{
+    QuantConfig config;
+    config.granularity = parseGranularity("tensor");
+    const TensorInspection calibrated = inspectTensor(*model_, index_, config);
+    ASSERT_TRUE(calibrated.block);
+    EXPECT_FALSE(calibrated.manualClip);
+
+    // The calibrated (minmax) range given by hand is the same quantization.
+    InspectOptions options;
+    options.clip = calibrated.block->clip;
+    const TensorInspection same = inspectTensor(*model_, index_, config, options);
+    EXPECT_TRUE(same.manualClip);
+    EXPECT_EQ(same.layer.sums.sumE2, calibrated.layer.sums.sumE2);
+
+    // Half the range: a finer grid, the tails clipped.
+    options.clip = ClipRange{calibrated.block->clip.lo / 2, calibrated.block->clip.hi / 2};
+    const TensorInspection narrow = inspectTensor(*model_, index_, config, options);
+    EXPECT_FLOAT_EQ(narrow.block->scale, calibrated.block->scale / 2);
+    EXPECT_EQ(narrow.overlay.clipHi, options.clip->hi);
+    EXPECT_GT(narrow.layer.metrics.clippedFrac, 0.0);
+    EXPECT_EQ(calibrated.layer.metrics.clippedFrac, 0.0);
+
+    // Only where one pair of lines is the range, and only a real range.
+    options.clip = ClipRange{std::nanf(""), 1.0f};
+    EXPECT_THROW(inspectTensor(*model_, index_, config, options), UsageError);
+    options.clip = ClipRange{-0.1f, 0.1f};
+    EXPECT_THROW(inspectTensor(*model_, index_, QuantConfig{}, options), UsageError);
+    EXPECT_THROW(
+        inspectTensor(*model_, index_, applyPreset(QuantConfig{}, Preset::GgufQ8_0), options),
+        UsageError);
 }
 
 } // namespace
