@@ -1,0 +1,209 @@
+// The tensor dock on its own, on a real weight matrix: dragging a clip line with the mouse
+// requantizes with that range and shows the same numbers the core gives for it; each
+// calibration method's range is marked; one channel can be drawn alone.
+
+#include "channel_range_chart.h"
+#include "histogram_chart.h"
+#include "tensor_inspector.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QLabel>
+#include <QLegend>
+#include <QLineSeries>
+#include <QMouseEvent>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTest>
+#include <gtest/gtest.h>
+#include <numeric>
+
+namespace qs::ui {
+namespace {
+
+constexpr int kWaitMs = 20000;
+
+class TensorInspectorTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        model_ = openModel(QS_SHARED_MODELS_DIR "/ppocrv4_rec_svtr_neck.safetensors");
+        for (std::size_t i = 0; i < model_->tensors().size(); ++i)
+            if (model_->tensors()[i].name == "linear_81.w_0")
+                index_ = i;
+        inspector_.resize(1200, 460);
+        inspector_.show();
+        ASSERT_TRUE(QTest::qWaitForWindowExposed(&inspector_));
+    }
+
+    // Waits for the result of the newest request.
+    bool settle()
+    {
+        QSignalSpy ready(&inspector_, &TensorInspector::inspectionReady);
+        for (int waited = 0; waited < kWaitMs; waited += 50) {
+            if (!ready.wait(50) && ready.isEmpty())
+                continue;
+            ready.clear();
+            // More may be on the way (a drag's coalesced request): wait until quiet.
+            if (!ready.wait(300))
+                return true;
+        }
+        return false;
+    }
+
+    // Presses at `from`, moves through `to` and releases there, as a mouse would.
+    void drag(QWidget* target, QPoint from, QPoint to)
+    {
+        auto send = [&](QEvent::Type type, QPoint at, Qt::MouseButtons buttons) {
+            QMouseEvent event(type, at, target->mapToGlobal(at), Qt::LeftButton, buttons,
+                              Qt::NoModifier);
+            QApplication::sendEvent(target, &event);
+        };
+        send(QEvent::MouseButtonPress, from, Qt::LeftButton);
+        for (int step = 1; step <= 8; ++step)
+            send(QEvent::MouseMove, from + (to - from) * step / 8, Qt::LeftButton);
+        send(QEvent::MouseButtonRelease, to, Qt::NoButton);
+    }
+
+    std::shared_ptr<const ModelFile> model_;
+    std::size_t index_ = 0;
+    TensorInspector inspector_;
+};
+
+TEST_F(TensorInspectorTest, DraggingAClipLineRequantizesWithThatRange)
+{
+    QuantConfig config;
+    config.granularity = parseGranularity("tensor");
+    QSignalSpy marksReady(&inspector_, &TensorInspector::marksReady);
+    inspector_.inspect(model_, index_, config);
+    ASSERT_TRUE(settle());
+    ASSERT_TRUE(!marksReady.isEmpty() || marksReady.wait(kWaitMs));
+    const TensorInspection calibrated = *inspector_.inspection();
+    ASSERT_TRUE(calibrated.block);
+
+    // Each method's range is marked and named in the legend with its SQNR.
+    HistogramChart* chart = inspector_.valueChart();
+    ASSERT_EQ(chart->markSeries().size(), 4);
+    EXPECT_TRUE(chart->markSeries()[2]->name().startsWith(QStringLiteral("mse (")));
+    EXPECT_TRUE(chart->chart()->legend()->isVisible());
+    EXPECT_TRUE(inspector_.detailsLabel()->text().contains(QStringLiteral("s = amax / qmax = ")))
+        << inspector_.detailsLabel()->text().toStdString();
+
+    // Drag the high line a third of the way towards 0: the symmetric range follows.
+    const QPoint high = chart->clipLinePosition(HistogramChart::Edge::High);
+    const QPoint zero = chart->mapFromScene(
+        chart->chart()->mapToScene(chart->chart()->mapToPosition(QPointF(0, 0))));
+    QSignalSpy dragged(chart, &HistogramChart::clipDragged);
+    drag(chart->viewport(), high, high - QPoint((high.x() - zero.x()) / 3, 0));
+    ASSERT_GE(dragged.size(), 4); // every move updated the range
+    ASSERT_TRUE(settle());
+
+    const TensorInspection& shown = *inspector_.inspection();
+    EXPECT_TRUE(shown.manualClip);
+    EXPECT_TRUE(inspector_.resetClipButton()->isEnabled());
+    const double lo = dragged.back()[0].toDouble();
+    const double hi = dragged.back()[1].toDouble();
+    EXPECT_NEAR(hi, -lo, 1e-12);
+    EXPECT_NEAR(hi, calibrated.block->clip.hi * 2 / 3, calibrated.block->clip.hi * 0.05);
+    // The numbers shown are the core's for that range, and the tails are now clipped.
+    InspectOptions options;
+    options.clip = ClipRange{static_cast<float>(lo), static_cast<float>(hi)};
+    const TensorInspection expected = inspectTensor(*model_, index_, config, options);
+    EXPECT_EQ(shown.layer.metrics.sqnrDb, expected.layer.metrics.sqnrDb);
+    EXPECT_EQ(shown.block->scale, expected.block->scale);
+    EXPECT_GT(shown.layer.metrics.clippedFrac, 0.0);
+    EXPECT_TRUE(inspector_.detailsLabel()->text().contains(QStringLiteral("(dragged)")));
+    EXPECT_TRUE(inspector_.detailsLabel()->text().contains(
+        QStringLiteral("SQNR ") + QString::number(expected.layer.metrics.sqnrDb, 'g', 5)));
+    EXPECT_EQ(chart->markSeries().size(), 4); // the marks stay
+
+    ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
+    EXPECT_TRUE(
+        inspector_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/tensor_dragged_clip.png")));
+
+    // Back to the calibrated range.
+    inspector_.resetClipButton()->click();
+    ASSERT_TRUE(settle());
+    EXPECT_FALSE(inspector_.inspection()->manualClip);
+    EXPECT_EQ(inspector_.inspection()->layer.metrics.sqnrDb, calibrated.layer.metrics.sqnrDb);
+}
+
+TEST_F(TensorInspectorTest, AsymmetricLinesMoveAloneAndPerChannelLinesDoNotMove)
+{
+    QuantConfig config;
+    config.granularity = parseGranularity("tensor");
+    config.scheme = Scheme::Asymmetric;
+    inspector_.inspect(model_, index_, config);
+    ASSERT_TRUE(settle());
+    HistogramChart* chart = inspector_.valueChart();
+    const double hiBefore = inspector_.inspection()->overlay.clipHi;
+    const QPoint low = chart->clipLinePosition(HistogramChart::Edge::Low);
+    QSignalSpy dragged(chart, &HistogramChart::clipDragged);
+    drag(chart->viewport(), low, low + QPoint(40, 0));
+    ASSERT_FALSE(dragged.isEmpty());
+    EXPECT_GT(dragged.back()[0].toDouble(), inspector_.inspection()->overlay.clipLo - 1);
+    EXPECT_EQ(dragged.back()[1].toDouble(), hiBefore); // the other line stays
+
+    // A press away from the lines drags nothing.
+    dragged.clear();
+    const QPoint middle = (low + chart->clipLinePosition(HistogramChart::Edge::High)) / 2;
+    drag(chart->viewport(), middle + QPoint(15, 0), middle + QPoint(60, 0));
+    EXPECT_TRUE(dragged.isEmpty());
+
+    // Per channel there are 120 ranges, not one pair of lines: nothing to drag.
+    inspector_.inspect(model_, index_, QuantConfig{});
+    ASSERT_TRUE(settle());
+    dragged.clear();
+    const QPoint high = chart->clipLinePosition(HistogramChart::Edge::High);
+    drag(chart->viewport(), high, high - QPoint(40, 0));
+    EXPECT_TRUE(dragged.isEmpty());
+}
+
+TEST_F(TensorInspectorTest, OneChannelDrawnAloneFromThePickerOrThePerChannelChart)
+{
+    inspector_.inspect(model_, index_, QuantConfig{}); // per output channel
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(inspector_.inspection()->blocks, 120u);
+    EXPECT_TRUE(inspector_.blockSpin()->isEnabled());
+    EXPECT_EQ(inspector_.blockSpin()->maximum(), 119);
+    EXPECT_TRUE(inspector_.valueChart()->markSeries().isEmpty()); // whose range would they be?
+
+    QSignalSpy marksReady(&inspector_, &TensorInspector::marksReady);
+    inspector_.blockSpin()->setValue(7);
+    ASSERT_TRUE(settle());
+    const TensorInspection& shown = *inspector_.inspection();
+    ASSERT_TRUE(shown.blockIndex);
+    EXPECT_EQ(*shown.blockIndex, 7u);
+    EXPECT_EQ(shown.values.below + shown.values.above +
+                  std::accumulate(shown.values.counts.begin(), shown.values.counts.end(),
+                                  std::uint64_t{0}),
+              360u); // one row of [120, 360]
+    ASSERT_TRUE(!marksReady.isEmpty() || marksReady.wait(kWaitMs));
+    EXPECT_EQ(inspector_.valueChart()->markSeries().size(), 4);
+    EXPECT_TRUE(inspector_.detailsLabel()->text().contains(QStringLiteral("Channel 7 alone")));
+
+    // The per-channel chart has a point per output channel; a click there picks one.
+    ChannelRangeChart* channels = inspector_.channelChart();
+    inspector_.viewTabs()->setCurrentWidget(channels);
+    QTest::qWait(50); // laid out and painted, as a user would see it before clicking
+    EXPECT_EQ(channels->maxSeries()->count(), 120);
+    EXPECT_EQ(channels->sqnrSeries()->count(), 120);
+    QSignalSpy clicked(channels, &ChannelRangeChart::channelClicked);
+    const QPointF at = channels->chart()->mapToPosition(QPointF(90, 0), channels->sqnrSeries());
+    const QPoint viewportAt = channels->mapFromScene(channels->chart()->mapToScene(at));
+    QTest::mouseClick(channels->viewport(), Qt::LeftButton, {}, viewportAt);
+    ASSERT_EQ(clicked.size(), 1);
+    EXPECT_EQ(clicked[0][0].value<std::uint64_t>(), 90u);
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(inspector_.blockSpin()->value(), 90);
+    EXPECT_EQ(*inspector_.inspection()->blockIndex, 90u);
+
+    inspector_.blockSpin()->setValue(-1); // "all"
+    ASSERT_TRUE(settle());
+    EXPECT_FALSE(inspector_.inspection()->blockIndex);
+}
+
+} // namespace
+} // namespace qs::ui
