@@ -172,7 +172,7 @@ void TensorInspector::setBlock(std::optional<std::uint64_t> block)
 void TensorInspector::clear()
 {
     model_.reset();
-    ++generation_; // whatever is under way is for the tensor that was shown
+    latestGeneration_->store(++generation_); // what is under way is for the tensor shown
     inspection_.reset();
     marks_.clear();
     values_->clear();
@@ -196,7 +196,7 @@ void TensorInspector::changed(bool keepGeneration)
     if (!model_)
         return;
     if (!keepGeneration) {
-        ++generation_;
+        latestGeneration_->store(++generation_);
         const TensorInfo& info = model_->tensors().at(index_);
         title_->setText(tr("%1  [%2]  %3")
                             .arg(QString::fromStdString(info.name), shapeText(info.shape),
@@ -251,15 +251,20 @@ void TensorInspector::onFinished()
     if (marksGeneration_ != generation_ && oneBlockShown && isScaled(config_)) {
         marksGeneration_ = generation_;
         marks_.clear();
-        marksWatcher_.setFuture(
-            QtConcurrent::run([model = model_, index = index_, config = config_,
-                               block = shownBlock_, generation = generation_]() -> MarksOutcome {
-                try {
-                    return {generation, calibrationMarks(*model, index, config, block)};
-                } catch (const std::exception&) {
-                    return {generation, {}}; // the inspection has shown why already
-                }
-            }));
+        marksWatcher_.setFuture(QtConcurrent::run([model = model_, index = index_, config = config_,
+                                                   block = shownBlock_, generation = generation_,
+                                                   latest = latestGeneration_]() -> MarksOutcome {
+            // An mse search over a large tensor takes seconds: stop once another tensor
+            // or other settings are asked for.
+            const auto keepGoing = [&] {
+                return latest->load() == generation;
+            };
+            try {
+                return {generation, calibrationMarks(*model, index, config, block, keepGoing)};
+            } catch (const std::exception&) {
+                return {generation, {}}; // the inspection has shown why already
+            }
+        }));
     } else if (!oneBlockShown) {
         marks_.clear();
         values_->setMarks({});

@@ -10,6 +10,7 @@
 
 #include <QFutureWatcher>
 #include <QWidget>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -92,6 +93,9 @@ private:
     std::optional<ClipRange> clip_;
     std::optional<std::uint64_t> shownBlock_;
     std::uint64_t generation_ = 0;
+    // generation_, for the workers to see that their request is stale.
+    std::shared_ptr<std::atomic<std::uint64_t>> latestGeneration_ =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
     bool pending_ = false; // a newer request waits for the running one
     std::optional<TensorInspection> inspection_;
     std::vector<CalibrationMark> marks_;

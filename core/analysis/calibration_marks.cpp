@@ -30,7 +30,8 @@ std::string markLabel(const Calibration& calibration)
 
 std::vector<CalibrationMark> calibrationMarks(const ModelFile& model, std::size_t index,
                                               const QuantConfig& config,
-                                              std::optional<std::uint64_t> block)
+                                              std::optional<std::uint64_t> block,
+                                              const std::function<bool()>& keepGoing)
 {
     validate(config);
     const TensorInfo& info = model.tensors().at(index);
@@ -72,6 +73,10 @@ std::vector<CalibrationMark> calibrationMarks(const ModelFile& model, std::size_
                 continue; // kl beside an asymmetric or float grid: no mark, as no choice
             }
             QuantizeRequest request;
+            if (keepGoing)
+                request.progress = [&keepGoing](std::uint64_t) {
+                    return keepGoing();
+                };
             const TensorQuantization q = quantizeTensor(blockValues, shape, variant, request);
             marks.push_back({method, q.blockRecords.front().clip, computeMetrics(q.sums)});
         }

@@ -1,5 +1,6 @@
 #include "analysis/histogram.h"
 
+#include "analysis/histogram_binning.h"
 #include "quant/presets.h"
 #include "quant/scale.h"
 
@@ -36,23 +37,19 @@ Histogram computeHistogram(std::span<const float> values, std::size_t bins,
         h.lo -= 0.5;
         h.hi = h.lo + 1.0;
     }
-    const double width = (h.hi - h.lo) / static_cast<double>(bins);
-    for (float value : values) {
-        if (!std::isfinite(value)) {
-            ++h.nonfinite;
-            continue;
-        }
-        if (value < h.lo) {
-            ++h.below;
-            continue;
-        }
-        if (value > h.hi) {
-            ++h.above;
-            continue;
-        }
-        const auto bin = static_cast<std::size_t>((value - h.lo) / width);
-        ++h.counts[std::min(bin, bins - 1)];
+    // Counting runs over tensors of tens of millions of elements while the user waits: see
+    // histogram_binning.h. 32-bit lane counters are flushed before any can wrap.
+    constexpr std::size_t kFlushEvery = std::size_t{1} << 30;
+    BinLanes lanes(bins);
+    OutsideCounts outside;
+    for (std::size_t start = 0; start < values.size(); start += kFlushEvery) {
+        const std::size_t length = std::min(values.size() - start, kFlushEvery);
+        binValues(values.data() + start, length, h.lo, h.hi, lanes, outside);
+        lanes.flushInto(h.counts);
     }
+    h.below = outside.below;
+    h.above = outside.above;
+    h.nonfinite = outside.nonfinite;
     return h;
 }
 

@@ -1,7 +1,9 @@
 #include "analysis/tensor_inspection.h"
 
+#include "analysis/error_pass.h"
 #include "analysis/float_values.h"
 #include "common/error.h"
+#include "common/page_buffer.h"
 #include "quant/block_layout.h"
 
 #include <algorithm>
@@ -10,37 +12,51 @@
 namespace qs {
 
 namespace {
-// Min, max and error of every slice along axis 0, from the tensor and its restored values.
-std::vector<ChannelSummary> summarizeChannels(std::span<const float> values,
-                                              std::span<const float> restored, const Shape& shape)
+// What one pass over the tensor and its errors gives.
+struct ErrorPass {
+    std::vector<ChannelSummary> channels; // rank >= 2 only
+    RangeStats values;
+    RangeStats errors;
+};
+
+// One pass over the tensor and its restored values (the view must stay fast on tensors of
+// tens of millions of elements): turns `restored` into the errors x̂ - x (NaN where x is
+// not finite, which the histogram leaves out), takes the extremes of both, and for rank
+// >= 2 sums each slice along axis 0, which is a contiguous row in row-major order.
+ErrorPass errorPass(std::span<const float> values, std::span<float> restored, const Shape& shape)
 {
-    if (shape.size() < 2)
-        return {};
-    QuantConfig byOutputChannel;
-    byOutputChannel.granularity = Granularity{Granularity::Kind::Channel, 0, 0};
-    const BlockLayout layout(shape, byOutputChannel);
-    std::vector<ChannelSummary> summaries(layout.blocks());
-    std::vector<float> blockValues, blockRestored;
-    for (std::uint64_t b = 0; b < layout.blocks(); ++b) {
-        layout.gather(values, b, blockValues);
-        layout.gather(restored, b, blockRestored);
-        ErrorSums sums;
-        RangeStats range;
-        for (std::size_t i = 0; i < blockValues.size(); ++i) {
-            if (!std::isfinite(blockValues[i]))
-                continue;
-            range.min = std::min(range.min, blockValues[i]);
-            range.max = std::max(range.max, blockValues[i]);
-            sums.add(blockValues[i], blockRestored[i]);
-        }
-        const ErrorMetrics metrics = computeMetrics(sums);
-        ChannelSummary& summary = summaries[b];
-        summary.min = sums.count ? range.min : 0.0f;
-        summary.max = sums.count ? range.max : 0.0f;
+    ErrorPass pass;
+    const std::size_t rows = shape.size() >= 2 ? static_cast<std::size_t>(shape[0]) : 1;
+    const std::size_t rowLength = rows ? values.size() / rows : 0;
+    if (shape.size() >= 2)
+        pass.channels.resize(rows);
+    for (std::size_t row = 0; row < rows; ++row) {
+        const std::size_t begin = row * rowLength;
+        const RowErrors sums = errorRow(values.data() + begin, restored.data() + begin, rowLength);
+        const std::uint64_t finite = sums.finite;
+        pass.values.merge(RangeStats{sums.valueMin, sums.valueMax, finite, rowLength - finite});
+        pass.errors.merge(RangeStats{sums.errorMin, sums.errorMax, finite, rowLength - finite});
+        if (pass.channels.empty())
+            continue;
+        ErrorSums channel;
+        channel.sumX2 = sums.sumX2;
+        channel.sumE2 = sums.sumE2;
+        channel.count = finite;
+        const ErrorMetrics metrics = computeMetrics(channel);
+        ChannelSummary& summary = pass.channels[row];
+        summary.min = finite ? sums.valueMin : 0.0f;
+        summary.max = finite ? sums.valueMax : 0.0f;
         summary.sqnrDb = metrics.sqnrDb;
         summary.mse = metrics.mse;
     }
-    return summaries;
+    return pass;
+}
+
+// The histogram's range: the finite values' extremes, widened to hold [lo, hi].
+std::pair<double, double> spanning(const RangeStats& stats, double lo, double hi)
+{
+    return {std::min<double>(stats.finite ? stats.min : 0.0, lo),
+            std::max<double>(stats.finite ? stats.max : 0.0, hi)};
 }
 } // namespace
 
@@ -73,7 +89,8 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
 
     TensorInspection inspection;
     withFloatValues(model, index, [&](std::span<const float> values) {
-        std::vector<float> restored(values.size());
+        PageBuffer restoredBuffer(values.size());
+        const std::span<float> restored = restoredBuffer.floats();
         QuantizeRequest request;
         request.keepBlockRecords = true;
         request.dequantized = restored;
@@ -84,7 +101,6 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
         inspection.manualClip = options.clip.has_value();
         if (q.blockRecords.empty()) // an empty tensor: nothing to draw
             return;
-        inspection.channels = summarizeChannels(values, restored, info.shape);
 
         QuantOverlay envelope{q.blockRecords.front().clip.lo, q.blockRecords.front().clip.hi, {}};
         for (const BlockRecord& block : q.blockRecords) {
@@ -94,8 +110,7 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
         // One block drawn: its values, errors and grid. Otherwise the whole tensor under
         // the envelope of the blocks' ranges.
         std::span<const float> shown = values;
-        std::span<const float> shownRestored = restored;
-        std::vector<float> blockValues, blockRestored;
+        std::vector<float> blockValues, blockErrors;
         if (q.blocks == 1) {
             inspection.block = q.blockRecords.front();
             inspection.overlay = quantOverlay(*inspection.block, config);
@@ -105,9 +120,11 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
             inspection.blockIndex = options.block;
             inspection.overlay = quantOverlay(record, config);
             layout.gather(values, *options.block, blockValues);
-            layout.gather(restored, *options.block, blockRestored);
+            layout.gather(restored, *options.block, blockErrors);
+            for (std::size_t i = 0; i < blockValues.size(); ++i)
+                blockErrors[i] =
+                    std::isfinite(blockValues[i]) ? blockErrors[i] - blockValues[i] : NAN;
             shown = blockValues;
-            shownRestored = blockRestored;
             // The block quantized alone is the block quantized in place (calibration is per
             // block), and gives its metrics exactly, the clipped count included.
             inspection.blockMetrics = computeMetrics(
@@ -118,21 +135,24 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
             inspection.overlay = envelope;
         }
 
+        // From here on `restored` holds the errors.
+        ErrorPass pass = errorPass(values, restored, info.shape);
+        inspection.channels = std::move(pass.channels);
+        std::span<const float> errors = restored;
+        if (options.block) {
+            pass.values = rangeOf(blockValues.data(), blockValues.size());
+            pass.errors = rangeOf(blockErrors.data(), blockErrors.size());
+            errors = blockErrors;
+        }
         // The value axis shows the data and the clipping range both, so that a clip beyond
         // the data (minmax of a wider block) or inside it (percentile) is visible.
-        const RangeStats stats = rangeOf(shown.data(), shown.size());
-        const double lo =
-            std::min<double>(stats.finite ? stats.min : 0.0, inspection.overlay.clipLo);
-        const double hi =
-            std::max<double>(stats.finite ? stats.max : 0.0, inspection.overlay.clipHi);
-        inspection.values = computeHistogram(shown, options.bins, std::make_pair(lo, hi));
-
-        std::vector<float> errors;
-        errors.reserve(shown.size());
-        for (std::size_t i = 0; i < shown.size(); ++i)
-            if (std::isfinite(shown[i]))
-                errors.push_back(shownRestored[i] - shown[i]);
-        inspection.errors = computeHistogram(errors, options.bins);
+        inspection.values = computeHistogram(
+            shown, options.bins,
+            spanning(pass.values, inspection.overlay.clipLo, inspection.overlay.clipHi));
+        const double errorMid = pass.errors.finite ? pass.errors.min : 0.0;
+        inspection.errors =
+            computeHistogram(errors, options.bins, spanning(pass.errors, errorMid, errorMid));
+        inspection.errors.nonfinite = 0; // the NaNs stand for values left out, counted above
     });
     return inspection;
 }

@@ -68,5 +68,16 @@ TEST_F(CalibrationMarksTest, OneChannelAndWhereThereIsNoChoice)
     EXPECT_THROW(calibrationMarks(*model_, index_, config, 100000), UsageError);
 }
 
+TEST_F(CalibrationMarksTest, StopsWhenTheCallerNoLongerWantsThem)
+{
+    QuantConfig config;
+    config.granularity = parseGranularity("tensor");
+    int polls = 0;
+    EXPECT_THROW(
+        calibrationMarks(*model_, index_, config, std::nullopt, [&polls] { return ++polls < 3; }),
+        CancelledError);
+    EXPECT_EQ(polls, 3);
+}
+
 } // namespace
 } // namespace qs
