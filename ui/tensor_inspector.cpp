@@ -1,5 +1,6 @@
 #include "tensor_inspector.h"
 
+#include "bits_sweep_view.h"
 #include "channel_range_chart.h"
 #include "common/error.h"
 #include "display_text.h"
@@ -90,6 +91,10 @@ TensorInspector::TensorInspector(QWidget* parent)
     tabs_ = new QTabWidget;
     tabs_->addTab(errors_, tr("Error"));
     tabs_->addTab(channels_, tr("Per channel"));
+    sweep_ = new BitsSweepView;
+    tabs_->addTab(sweep_, tr("Bits sweep"));
+    connect(tabs_, &QTabWidget::currentChanged, this,
+            [this] { sweep_->setActive(tabs_->currentWidget() == sweep_); });
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(title_, 1);
@@ -147,6 +152,7 @@ void TensorInspector::inspect(std::shared_ptr<const ModelFile> model, std::size_
     block_->setValue(-1);
     block_->blockSignals(false);
     shownBlock_.reset();
+    sweep_->setTarget(model_, index_, config_);
     changed(false);
 }
 
@@ -178,6 +184,7 @@ void TensorInspector::clear()
     values_->clear();
     errors_->clear();
     channels_->clear();
+    sweep_->clear();
     title_->setText(tr("Select a tensor in the model browser or the table"));
     details_->clear();
 }

@@ -1,9 +1,9 @@
 #pragma once
 // The selected tensor under the current settings: its value histogram with the clipping
 // range (draggable), the grid and each calibration method's choice; the histogram of its
-// quantization error; the per-channel view; and its exact numbers. Computed off the GUI
-// thread; while one computation runs, newer requests collapse into one that follows it,
-// so a drag never queues up work, and results of older settings are never shown.
+// quantization error; the per-channel view; the bits sweep; and its exact numbers. Computed off the
+// GUI thread; while one computation runs, newer requests collapse into one that follows it, so a
+// drag never queues up work, and results of older settings are never shown.
 
 #include "analysis/calibration_marks.h"
 #include "analysis/tensor_inspection.h"
@@ -22,6 +22,7 @@ class QTabWidget;
 
 namespace qs::ui {
 
+class BitsSweepView;
 class ChannelRangeChart;
 class HistogramChart;
 
@@ -49,7 +50,8 @@ public:
     HistogramChart* valueChart() const { return values_; }
     HistogramChart* errorChart() const { return errors_; }
     ChannelRangeChart* channelChart() const { return channels_; }
-    QTabWidget* viewTabs() const { return tabs_; } // error and per-channel views
+    QTabWidget* viewTabs() const { return tabs_; } // error, per-channel and bits sweep
+    BitsSweepView* sweepView() const { return sweep_; }
     QLabel* detailsLabel() const { return details_; }
     QCheckBox* logCountCheck() const { return logCount_; }
     QSpinBox* binsSpin() const { return bins_; }
@@ -113,6 +115,7 @@ private:
     HistogramChart* values_ = nullptr;
     HistogramChart* errors_ = nullptr;
     ChannelRangeChart* channels_ = nullptr;
+    BitsSweepView* sweep_ = nullptr;
     QTabWidget* tabs_ = nullptr;
 };
 

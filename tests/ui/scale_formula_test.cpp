@@ -29,9 +29,8 @@ TEST(ScaleFormula, SymmetricIntegerGrid)
 {
     const QuantConfig config = perTensor();
     const BlockRecord block = quantized(kValues, config);
-    EXPECT_EQ(scaleFormula(block, config),
-              QStringLiteral("s = amax / qmax = 1.5 / 127 = ") +
-                  QString::number(block.scale, 'g', 6));
+    EXPECT_EQ(scaleFormula(block, config), QStringLiteral("s = amax / qmax = 1.5 / 127 = ") +
+                                               QString::number(block.scale, 'g', 6));
 }
 
 TEST(ScaleFormula, AsymmetricGridShowsTheZeroPoint)
@@ -41,8 +40,9 @@ TEST(ScaleFormula, AsymmetricGridShowsTheZeroPoint)
     const BlockRecord block = quantized(kValues, config);
     const QString text = scaleFormula(block, config);
     // s = (1.5 - (-0.5)) / 255; z = -128 - round(-0.5 / s) = -128 + 64 = -64
-    EXPECT_TRUE(text.startsWith(QStringLiteral("s = (hi\u2032 \u2212 lo\u2032) / (qmax \u2212 qmin) "
-                                               "= (1.5 \u2212 -0.5) / 255 = ")))
+    EXPECT_TRUE(
+        text.startsWith(QStringLiteral("s = (hi\u2032 \u2212 lo\u2032) / (qmax \u2212 qmin) "
+                                       "= (1.5 \u2212 -0.5) / 255 = ")))
         << text.toStdString();
     EXPECT_EQ(block.zeroPoint, -64);
     EXPECT_TRUE(text.endsWith(QStringLiteral(") = -64"))) << text.toStdString();

@@ -2,17 +2,21 @@
 // requantizes with that range and shows the same numbers the core gives for it; each
 // calibration method's range is marked; one channel can be drawn alone.
 
+#include "bits_sweep_chart.h"
+#include "bits_sweep_view.h"
 #include "channel_range_chart.h"
 #include "histogram_chart.h"
 #include "tensor_inspector.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDir>
 #include <QLabel>
 #include <QLegend>
 #include <QLineSeries>
 #include <QMouseEvent>
 #include <QPushButton>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -203,6 +207,60 @@ TEST_F(TensorInspectorTest, OneChannelDrawnAloneFromThePickerOrThePerChannelChar
     inspector_.blockSpin()->setValue(-1); // "all"
     ASSERT_TRUE(settle());
     EXPECT_FALSE(inspector_.inspection()->blockIndex);
+}
+
+TEST_F(TensorInspectorTest, BitsSweepOfTheTensorAndTheModelWhenItsTabIsShown)
+{
+    const QuantConfig config; // int8 per channel
+    inspector_.inspect(model_, index_, config);
+    ASSERT_TRUE(settle());
+    BitsSweepView* sweep = inspector_.sweepView();
+    BitsSweepChart* chart = sweep->chart();
+    EXPECT_EQ(chart->tensorLine()->count(), 0); // hidden tab: nothing computed
+
+    QSignalSpy tensorReady(sweep, &BitsSweepView::tensorSweepReady);
+    inspector_.viewTabs()->setCurrentWidget(sweep);
+    ASSERT_TRUE(tensorReady.wait(kWaitMs));
+    const std::vector<SweepPoint> expected = sweepTensor(*model_, index_, config);
+    ASSERT_EQ(chart->tensorLine()->count(), 7);
+    for (int bits = 2; bits <= 8; ++bits) {
+        const QPointF point = chart->tensorLine()->at(bits - 2);
+        EXPECT_EQ(point.x(), bits);
+        EXPECT_EQ(point.y(), expected[static_cast<std::size_t>(bits - 2)].metrics.sqnrDb);
+    }
+    EXPECT_EQ(chart->formatPoints()->count(), 3);
+    EXPECT_EQ(chart->pointLabels(),
+              (QStringList{QStringLiteral("fp8-e4m3"), QStringLiteral("fp8-e5m2"),
+                           QStringLiteral("fp4-e2m1")}));
+    // The reference runs 6.02 dB a bit through the 8-bit point.
+    const QPointF eight = chart->tensorLine()->at(6);
+    bool throughEight = false;
+    for (const QPointF& p : chart->referenceLine()->points())
+        throughEight = throughEight || p == eight;
+    EXPECT_TRUE(throughEight);
+    EXPECT_NEAR(chart->referenceLine()->at(0).y(), eight.y() - 6 * 6.0206, 1e-9);
+
+    QSignalSpy modelReady(sweep, &BitsSweepView::modelSweepReady);
+    sweep->wholeModelCheck()->setChecked(true);
+    ASSERT_TRUE(modelReady.wait(kWaitMs));
+    const std::vector<SweepPoint> model = sweepModel(*model_, config);
+    ASSERT_EQ(chart->modelLine()->count(), 7);
+    EXPECT_EQ(chart->modelLine()->at(2).y(), model[2].metrics.sqnrDb);
+    QTest::qWait(100); // the legend is laid out on the next turns of the event loop
+    EXPECT_TRUE(inspector_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/tensor_bits_sweep.png")));
+
+    // Another tensor: its own sweep; the model's line stays (same settings).
+    std::size_t other = 0;
+    for (std::size_t i = 0; i < model_->tensors().size(); ++i)
+        if (model_->tensors()[i].name == "linear_78.w_0")
+            other = i;
+    tensorReady.clear();
+    inspector_.inspect(model_, other, config);
+    ASSERT_TRUE(tensorReady.wait(kWaitMs));
+    EXPECT_EQ(chart->modelLine()->count(), 7);
+    ASSERT_EQ(chart->tensorLine()->count(), 7);
+    EXPECT_EQ(chart->tensorLine()->at(6).y(),
+              sweepTensor(*model_, other, config)[6].metrics.sqnrDb);
 }
 
 } // namespace
