@@ -3,7 +3,7 @@
 
 #include <QApplication>
 #include <QSettings>
-#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <gtest/gtest.h>
 
 int main(int argc, char* argv[])
@@ -12,11 +12,15 @@ int main(int argc, char* argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     ::testing::InitGoogleTest(&argc, argv);
     QApplication app(argc, argv);
-    // Settings (recent files, window layout) go to a test location, never the user's, and
-    // every run starts from none.
-    QStandardPaths::setTestModeEnabled(true);
+    // Settings (recent files, window layout, the last quantization) go to a folder of this
+    // process's own, never the user's: ctest runs several test processes at once, and one
+    // must not restore what another has just saved. The folder goes with the process.
+    const QTemporaryDir settingsDir;
+    if (!settingsDir.isValid())
+        return 1;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir.path());
     QApplication::setOrganizationName(QStringLiteral("QuantScopeTests"));
     QApplication::setApplicationName(QStringLiteral("quantscope_ui_tests"));
-    QSettings().clear();
     return RUN_ALL_TESTS();
 }
