@@ -4,6 +4,7 @@
 
 #include <QPromise>
 #include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
 
 namespace qs::ui {
 
@@ -40,6 +41,8 @@ AnalysisRunner::AnalysisRunner(QObject* parent)
             Q_EMIT progressChanged(value);
     });
     connect(&watcher_, &QFutureWatcherBase::finished, this, &AnalysisRunner::onFinished);
+    partialTimer_.setInterval(kPartialIntervalMs);
+    connect(&partialTimer_, &QTimer::timeout, this, &AnalysisRunner::emitPartial);
 }
 
 AnalysisRunner::~AnalysisRunner()
@@ -60,15 +63,20 @@ void AnalysisRunner::start(std::shared_ptr<const ModelFile> model, const QuantCo
     // The superseded worker stops at its next progress report; a queued one never starts.
     future_.cancel();
     running_ = true;
+    finished_ = std::make_shared<Finished>();
+    finishedShown_ = 0;
+    model_ = model;
+    config_ = config;
+    partialTimer_.start();
     // The worker owns copies of everything it touches, so it may outlive this object.
-    future_ = QtConcurrent::run(
-        [analyze = analyze_, model = std::move(model), config](QPromise<Outcome>& promise) {
-            promise.setProgressRange(0, kProgressSteps);
-            PromiseProgress<Outcome> progress(promise);
-            Outcome outcome = run(analyze, *model, config, progress);
-            if (!promise.isCanceled())
-                promise.addResult(std::move(outcome));
-        });
+    future_ = QtConcurrent::run([analyze = analyze_, model = std::move(model), config,
+                                 finished = finished_](QPromise<Outcome>& promise) {
+        promise.setProgressRange(0, kProgressSteps);
+        PromiseProgress<Outcome> progress(promise);
+        Outcome outcome = run(analyze, *model, config, progress, finished);
+        if (!promise.isCanceled())
+            promise.addResult(std::move(outcome));
+    });
     watcher_.setFuture(future_);
     Q_EMIT started();
 }
@@ -79,6 +87,7 @@ void AnalysisRunner::cancel()
         return;
     future_.cancel();
     running_ = false;
+    partialTimer_.stop();
     Q_EMIT analysisCancelled();
 }
 
@@ -89,6 +98,7 @@ void AnalysisRunner::onFinished()
     if (!running_ || !future_.isFinished() || future_.isCanceled() || future_.resultCount() == 0)
         return;
     running_ = false;
+    partialTimer_.stop();
     const Outcome outcome = future_.result();
     if (outcome.report)
         Q_EMIT analysisReady(outcome.report);
@@ -96,11 +106,39 @@ void AnalysisRunner::onFinished()
         Q_EMIT analysisFailed(outcome.error);
 }
 
+void AnalysisRunner::emitPartial()
+{
+    if (!running_ || !finished_ || !model_)
+        return;
+    auto partial = std::make_shared<ModelReport>();
+    {
+        std::lock_guard lock(finished_->mutex);
+        if (finished_->layers.size() == finishedShown_)
+            return;
+        finishedShown_ = finished_->layers.size();
+        auto done = finished_->layers;
+        std::sort(done.begin(), done.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& [index, layer] : done)
+            partial->layers.push_back(std::move(layer));
+    }
+    partial->path = model_->path();
+    partial->format = model_->format();
+    partial->tensorCount = model_->tensors().size();
+    partial->config = config_;
+    Q_EMIT partialReport(std::move(partial));
+}
+
 AnalysisRunner::Outcome AnalysisRunner::run(const AnalyzeFunction& analyze, const ModelFile& model,
-                                            const QuantConfig& config, Progress& progress)
+                                            const QuantConfig& config, Progress& progress,
+                                            const std::shared_ptr<Finished>& finished)
 {
     AnalyzeOptions options;
     options.progress = &progress;
+    options.layerDone = [&finished](std::size_t index, const LayerReport& layer) {
+        std::lock_guard lock(finished->mutex);
+        finished->layers.emplace_back(index, layer);
+    };
     Outcome outcome;
     try {
         outcome.report = std::make_shared<const ModelReport>(analyze(model, config, options));

@@ -1,7 +1,8 @@
 #pragma once
 // Runs qs::analyzeModel off the GUI thread. One request is current at a time: a newer
 // request, or cancel(), cancels the running one and its result is dropped, so the window
-// only ever sees the answer to the settings it shows now.
+// only ever sees the answer to the settings it shows now. While it runs, the tensors done
+// so far come as partial reports, so a large model fills in as it goes.
 //
 // Results come back through a QFutureWatcher owned by this object rather than through
 // QFuture::then(this, ...): in Qt 6.4 a context continuation runs in the worker thread and
@@ -14,8 +15,10 @@
 #include <QFutureWatcher>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace qs::ui {
 
@@ -28,6 +31,7 @@ public:
         std::function<ModelReport(const ModelFile&, const QuantConfig&, const AnalyzeOptions&)>;
     // Progress is reported in 1/kProgressSteps of the model's elements.
     static constexpr int kProgressSteps = 1000;
+    static constexpr int kPartialIntervalMs = 200;
 
     explicit AnalysisRunner(QObject* parent = nullptr);
     // Cancels the running analysis; its worker may finish later, unseen.
@@ -44,6 +48,9 @@ public:
 Q_SIGNALS:
     void started();
     void progressChanged(int value); // 0 .. kProgressSteps
+    // While running, every kPartialIntervalMs when tensors have finished since the last
+    // one: a report of the tensors done so far, in file order (no summary, no skipped list).
+    void partialReport(std::shared_ptr<const qs::ModelReport> report);
     void analysisReady(std::shared_ptr<const qs::ModelReport> report);
     void analysisFailed(const QString& message);
     void analysisCancelled();
@@ -55,9 +62,17 @@ private:
         QString error;
     };
 
+    // Layers the worker has finished, shared between it and this object.
+    struct Finished {
+        std::mutex mutex;
+        std::vector<std::pair<std::size_t, LayerReport>> layers;
+    };
+
     static Outcome run(const AnalyzeFunction& analyze, const ModelFile& model,
-                       const QuantConfig& config, Progress& progress);
+                       const QuantConfig& config, Progress& progress,
+                       const std::shared_ptr<Finished>& finished);
     void onFinished();
+    void emitPartial();
 
     AnalyzeFunction analyze_;
     QFuture<Outcome> future_;
@@ -66,6 +81,11 @@ private:
     // Set by start(), cleared by delivery and by cancel(); a signal from the watcher while
     // it is clear is a leftover of an earlier request.
     bool running_ = false;
+    std::shared_ptr<Finished> finished_;
+    std::size_t finishedShown_ = 0; // layers in the last partial report
+    std::shared_ptr<const ModelFile> model_;
+    QuantConfig config_;
+    QTimer partialTimer_;
 };
 
 } // namespace qs::ui

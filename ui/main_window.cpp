@@ -134,6 +134,16 @@ MainWindow::MainWindow(QWidget* parent)
     connect(runner_, &AnalysisRunner::started, this, [this] { setBusy(true); });
     connect(runner_, &AnalysisRunner::progressChanged, progress_, &QProgressBar::setValue);
     connect(runner_, &AnalysisRunner::analysisReady, this, &MainWindow::onAnalysisReady);
+    connect(runner_, &AnalysisRunner::partialReport, this,
+            [this](std::shared_ptr<const ModelReport> partial) {
+                // The tensors done so far; the rest show as being analysed.
+                summary_->setText(tr("Analysing\u2026 %1 of %2 tensors done")
+                                      .arg(partial->layers.size())
+                                      .arg(modelFile_ ? modelFile_->tensors().size() : 0));
+                browser_->setReport(partial);
+                layerChart_->setReport(partial, modelFile_->tensors());
+                model_->setReport(std::move(partial));
+            });
     connect(runner_, &AnalysisRunner::analysisFailed, this, [this](const QString& message) {
         setBusy(false);
         summary_->setText(tr("Analysis failed"));
@@ -283,6 +293,7 @@ void MainWindow::fitColumns()
 void MainWindow::setBusy(bool busy)
 {
     progress_->setValue(0);
+    model_->setAnalysing(busy);
     progress_->setVisible(busy);
     cancel_->setVisible(busy);
 }

@@ -65,6 +65,15 @@ void TensorTableModel::setReport(std::shared_ptr<const ModelReport> report)
         Q_EMIT dataChanged(index(0, SqnrColumn), index(rowCount() - 1, StatusColumn));
 }
 
+void TensorTableModel::setAnalysing(bool analysing)
+{
+    if (analysing == analysing_)
+        return;
+    analysing_ = analysing;
+    if (!tensors_.empty())
+        Q_EMIT dataChanged(index(0, StatusColumn), index(rowCount() - 1, StatusColumn));
+}
+
 int TensorTableModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : static_cast<int>(tensors_.size());
@@ -123,6 +132,8 @@ QVariant TensorTableModel::displayData(int row, int column) const
                 .arg(static_cast<qulonglong>(layer->nonfinite));
         if (layer)
             return QStringLiteral("analysed");
+        if (analysing_)
+            return QStringLiteral("analysing\u2026");
         return report_ ? QVariant(QStringLiteral("not analysed")) : QVariant();
     }
     default:

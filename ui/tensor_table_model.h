@@ -41,6 +41,8 @@ public:
     // Shows the numbers of `report` beside the tensors it names; nullptr clears them.
     void setReport(std::shared_ptr<const ModelReport> report);
     const std::shared_ptr<const ModelReport>& report() const { return report_; }
+    // While an analysis runs, rows without numbers yet say so rather than "not analysed".
+    void setAnalysing(bool analysing);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -55,6 +57,7 @@ private:
 
     std::vector<TensorInfo> tensors_;
     std::shared_ptr<const ModelReport> report_;
+    bool analysing_ = false;
     // Per row, looked up once per report: the layer measured (or null) and the reason the
     // analysis skipped the tensor (empty when it did not).
     std::vector<const LayerReport*> layers_;

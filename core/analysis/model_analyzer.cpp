@@ -158,6 +158,8 @@ ModelReport analyzeModel(const ModelFile& model, const QuantConfig& config,
                     addLayerOutput(layers[k], model, selected[k], values, config, *options.matmul,
                                    *activations);
             });
+            if (options.layerDone)
+                options.layerDone(selected[k], layers[k]);
         });
     });
     report.layers = std::move(layers);

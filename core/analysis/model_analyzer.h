@@ -68,6 +68,9 @@ struct AnalyzeOptions {
     int threads = 0;                        // 0: all cores
     Progress* progress = nullptr;           // elements done as blocks finish; false cancels
     std::optional<MatmulOptions> matmul;    // also measure each layer's output error
+    // Called as each tensor's report is complete, with the tensor's index in the file: from
+    // worker threads, concurrently and in no set order (the GUI fills its table with them).
+    std::function<void(std::size_t tensorIndex, const LayerReport& layer)> layerDone;
 };
 
 // Quantizes one loaded tensor and measures it. `progress` as in QuantizeRequest.

@@ -6,6 +6,9 @@
 
 #include <cstring>
 #include <gtest/gtest.h>
+#include <map>
+#include <mutex>
+#include <regex>
 
 namespace qs {
 namespace {
@@ -29,6 +32,28 @@ TEST(ModelAnalyzer, AnalysesEveryFloatTensorOfARealModel)
     }
     EXPECT_GE(report.summary.metrics.sqnrDb, lowest);
     EXPECT_LE(report.summary.metrics.sqnrDb, highest);
+}
+
+TEST(ModelAnalyzer, ReportsEachLayerAsItIsDone)
+{
+    const auto model = openModel(kSvtr);
+    std::mutex mutex;
+    std::map<std::size_t, LayerReport> done;
+    AnalyzeOptions options;
+    options.tensorFilter = std::regex("^linear_");
+    options.layerDone = [&](std::size_t index, const LayerReport& layer) {
+        std::lock_guard lock(mutex);
+        EXPECT_TRUE(done.emplace(index, layer).second) << "reported twice: " << index;
+    };
+    const ModelReport report = analyzeModel(*model, QuantConfig{}, options);
+    ASSERT_EQ(done.size(), report.layers.size());
+    std::size_t k = 0;
+    for (const auto& [index, layer] : done) { // by file index: the report's order
+        EXPECT_EQ(model->tensors()[index].name, layer.name);
+        EXPECT_EQ(layer.name, report.layers[k].name);
+        EXPECT_EQ(layer.metrics.sqnrDb, report.layers[k].metrics.sqnrDb);
+        ++k;
+    }
 }
 
 TEST(ModelAnalyzer, PresetSkipsTensorsWhoseRowsDoNotFitItsBlocks)

@@ -4,6 +4,7 @@
 #include "analysis_runner.h"
 #include "chart_export.h"
 #include "common/error.h"
+#include "display_text.h"
 #include "histogram_chart.h"
 #include "layer_error_chart.h"
 #include "main_window.h"
@@ -43,6 +44,7 @@
 #include <chrono>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 namespace qs::ui {
@@ -317,6 +319,43 @@ TEST_F(MainWindowTest, CancelStopsTheAnalysis)
     window_.analysisRunner()->setAnalyzeFunction(&analyzeModel);
     window_.reanalyze();
     EXPECT_TRUE(waitFor(ready));
+}
+
+TEST_F(MainWindowTest, TensorsFillInAsTheyAreAnalysed)
+{
+    // A stand-in that really analyses the first three tensors (reporting each as done) and
+    // then stays busy until cancelled: the table must show those three meanwhile.
+    auto state = std::make_shared<StandInState>();
+    const auto busy = untilCancelled(state);
+    window_.analysisRunner()->setAnalyzeFunction(
+        [busy](const ModelFile& model, const QuantConfig& config, const AnalyzeOptions& options) {
+            AnalyzeOptions firstThree = options;
+            firstThree.progress = nullptr;
+            firstThree.tensorFilter = std::regex("^layer_norm_43|^layer_norm_44\\.b_0");
+            analyzeModel(model, config, firstThree);
+            return busy(model, config, options);
+        });
+    QSignalSpy partial(window_.analysisRunner(), &AnalysisRunner::partialReport);
+    ASSERT_TRUE(window_.openModel(kModelPath));
+    ASSERT_TRUE(partial.wait(kWaitMs));
+    const auto report = partial.back()[0].value<std::shared_ptr<const ModelReport>>();
+    ASSERT_EQ(report->layers.size(), 3u);
+    EXPECT_EQ(report->layers[0].name, "layer_norm_43.b_0"); // in file order
+    EXPECT_EQ(report->layers[2].name, "layer_norm_44.b_0");
+    EXPECT_TRUE(window_.summaryLabel()->text().contains(QStringLiteral("3 of 26")))
+        << window_.summaryLabel()->text().toStdString();
+    // Their numbers are in the table (the real ones); the others are still being analysed.
+    QuantConfig config = window_.currentConfig();
+    AnalyzeOptions only;
+    only.tensorFilter = std::regex("^layer_norm_43\\.b_0$");
+    const ModelReport expected = analyzeModel(*openModel(kModelPath.toStdString()), config, only);
+    EXPECT_EQ(proxyCell(0, TensorTableModel::SqnrColumn),
+              decibelText(expected.layers[0].metrics.sqnrDb));
+    EXPECT_EQ(proxyCell(5, TensorTableModel::StatusColumn), QStringLiteral("analysing\u2026"));
+
+    window_.cancelButton()->click();
+    EXPECT_TRUE(waitUntil([&] { return state->stopped.load(); }));
+    EXPECT_EQ(proxyCell(5, TensorTableModel::StatusColumn), QStringLiteral("not analysed"));
 }
 
 TEST_F(MainWindowTest, NewerRequestSupersedesTheRunningOne)
