@@ -1,6 +1,7 @@
 #include "bits_sweep_chart.h"
 
 #include "chart_export.h"
+#include "chart_style.h"
 
 #include <QGraphicsSimpleTextItem>
 #include <QLineSeries>
@@ -66,6 +67,7 @@ BitsSweepChart::BitsSweepChart(QWidget* parent)
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(320, 220);
     addChartExportActions(this);
+    followPalette(this);
     clear();
 }
 
@@ -172,7 +174,7 @@ void BitsSweepChart::placeLabels()
         if (point.family == SweepPoint::Family::Integer || !finite(point))
             continue;
         auto* label = new QGraphicsSimpleTextItem(QString::fromStdString(point.label), chart());
-        label->setBrush(palette().color(QPalette::WindowText));
+        label->setBrush(palette().color(QPalette::Text));
         const QPointF at = chart()->mapToPosition({point.bits, point.metrics.sqnrDb}, formats_);
         QRectF box =
             label->boundingRect().translated(at + QPointF(7, -label->boundingRect().height() / 2));

@@ -1,6 +1,7 @@
 #include "channel_range_chart.h"
 
 #include "chart_export.h"
+#include "chart_style.h"
 
 #include <QAreaSeries>
 #include <QLineSeries>
@@ -53,6 +54,7 @@ ChannelRangeChart::ChannelRangeChart(QWidget* parent)
     setMinimumSize(320, 220);
     setToolTip(tr("Click a channel to show its histogram (per-channel granularity on axis 0)"));
     addChartExportActions(this);
+    followPalette(this);
 }
 
 void ChannelRangeChart::clear()
@@ -88,6 +90,8 @@ void ChannelRangeChart::setChannels(const std::vector<ChannelSummary>& blocks)
     blockAxis_->setRange(0, std::max<double>(1, static_cast<double>(blocks.size()) - 1));
     const double pad = (highest - lowest) * 0.05;
     valueAxis_->setRange(lowest - pad, highest + pad + (highest == lowest ? 1 : 0));
+    valueAxis_->setTickCount(6);
+    valueAxis_->applyNiceNumbers(); // about six ticks, on round values
     if (sqnr.isEmpty())
         sqnrAxis_->setRange(0, 1);
     else

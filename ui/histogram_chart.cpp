@@ -1,6 +1,7 @@
 #include "histogram_chart.h"
 
 #include "chart_export.h"
+#include "chart_style.h"
 
 #include <QAreaSeries>
 #include <QLegendMarker>
@@ -82,6 +83,7 @@ HistogramChart::HistogramChart(const QString& title, const QString& valueAxisTit
     setMouseTracking(true); // the cursor changes over a draggable line
     setMinimumSize(320, 220);
     addChartExportActions(this);
+    followPalette(this);
 }
 
 void HistogramChart::clear()

@@ -1,6 +1,7 @@
 #include "layer_error_chart.h"
 
 #include "chart_export.h"
+#include "chart_style.h"
 #include "display_text.h"
 
 #include <QBarCategoryAxis>
@@ -39,6 +40,7 @@ LayerErrorChart::LayerErrorChart(QWidget* parent)
     view_->setRenderHint(QPainter::Antialiasing);
     view_->setMinimumSize(360, 220);
     addChartExportActions(view_);
+    followPalette(view_);
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Show")));
@@ -179,6 +181,7 @@ void LayerErrorChart::rebuild()
             top = std::max(top, bars_->at(i));
         axis->setRange(mseFloor, top * 2);
     }
+    styleChart(chart, view_->palette()); // the new axes, in the palette's colours
 
     connect(series_, &QBarSeries::clicked, this, [this](int index, QBarSet*) {
         if (index < 0 || static_cast<std::size_t>(index) >= barTensors_.size())

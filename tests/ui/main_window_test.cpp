@@ -14,6 +14,7 @@
 #include "tensor_table_model.h"
 #include "tensor_tree_model.h"
 
+#include <QAbstractAxis>
 #include <QApplication>
 #include <QBarSeries>
 #include <QBarSet>
@@ -30,6 +31,7 @@
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QMimeData>
+#include <QPalette>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -664,6 +666,62 @@ TEST_F(MainWindowTest, ChartsCanBeSavedAsPngAndSvg)
     EXPECT_TRUE(text.contains("<svg"));
     EXPECT_TRUE(text.contains("SQNR")); // the axis title, as text in the drawing
     EXPECT_FALSE(saveChartSvg(chart, dir.filePath(QStringLiteral("missing/layers.svg"))));
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+QPalette darkPalette()
+{
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(43, 43, 43));
+    dark.setColor(QPalette::WindowText, QColor(230, 230, 230));
+    dark.setColor(QPalette::Base, QColor(30, 30, 30));
+    dark.setColor(QPalette::AlternateBase, QColor(45, 45, 45));
+    dark.setColor(QPalette::Text, QColor(224, 224, 224));
+    dark.setColor(QPalette::Button, QColor(53, 53, 53));
+    dark.setColor(QPalette::ButtonText, QColor(230, 230, 230));
+    dark.setColor(QPalette::Mid, QColor(90, 90, 90));
+    dark.setColor(QPalette::Highlight, QColor(42, 130, 218));
+    dark.setColor(QPalette::HighlightedText, Qt::white);
+    return dark;
+}
+
+TEST_F(MainWindowTest, ChartsFollowADarkPalette)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    QSignalSpy inspected(window_.tensorInspector(), &TensorInspector::inspectionReady);
+    window_.selectTensor(
+        static_cast<std::size_t>(rowOf(*window_.tensorModel(), QStringLiteral("linear_81.w_0"))));
+    ASSERT_TRUE(waitFor(inspected));
+    window_.setPalette(darkPalette()); // as a theme switch at run time would
+
+    const QPalette dark = darkPalette();
+    for (QChartView* view : window_.findChildren<QChartView*>()) {
+        SCOPED_TRACE(view->chart()->title().toStdString());
+        EXPECT_EQ(view->chart()->backgroundBrush().color(), dark.color(QPalette::Base));
+        EXPECT_EQ(view->chart()->titleBrush().color(), dark.color(QPalette::Text));
+        for (QAbstractAxis* axis : view->chart()->axes())
+            EXPECT_EQ(axis->labelsColor(), dark.color(QPalette::Text));
+    }
+    // The layer chart builds new axes with each report: they come in the palette's colours.
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    window_.dtypeCombo()->setCurrentText(QStringLiteral("int4"));
+    ASSERT_TRUE(waitFor(ready));
+    for (QAbstractAxis* axis : window_.layerChart()->findChild<QChartView*>()->chart()->axes())
+        EXPECT_EQ(axis->labelsColor(), dark.color(QPalette::Text));
+
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    const QImage shot = window_.grab().toImage();
+    ASSERT_TRUE(shot.save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_dark.png")));
+    // A pixel inside the weight histogram's frame, away from bars and lines: dark.
+    HistogramChart* chart = window_.tensorInspector()->valueChart();
+    const QPoint corner = chart->mapTo(&window_, QPoint(6, 6));
+    EXPECT_LT(QColor(shot.pixel(corner * shot.devicePixelRatio())).lightness(), 80);
 }
 
 } // namespace

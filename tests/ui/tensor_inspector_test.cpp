@@ -195,6 +195,7 @@ TEST_F(TensorInspectorTest, OneChannelDrawnAloneFromThePickerOrThePerChannelChar
     EXPECT_EQ(channels->maxSeries()->count(), 120);
     EXPECT_EQ(channels->sqnrSeries()->count(), 120);
     QSignalSpy clicked(channels, &ChannelRangeChart::channelClicked);
+    marksReady.clear();
     const QPointF at = channels->chart()->mapToPosition(QPointF(90, 0), channels->sqnrSeries());
     const QPoint viewportAt = channels->mapFromScene(channels->chart()->mapToScene(at));
     QTest::mouseClick(channels->viewport(), Qt::LeftButton, {}, viewportAt);
@@ -203,6 +204,11 @@ TEST_F(TensorInspectorTest, OneChannelDrawnAloneFromThePickerOrThePerChannelChar
     ASSERT_TRUE(settle());
     EXPECT_EQ(inspector_.blockSpin()->value(), 90);
     EXPECT_EQ(*inspector_.inspection()->blockIndex, 90u);
+    ASSERT_TRUE(!marksReady.isEmpty() || marksReady.wait(kWaitMs));
+    QTest::qWait(100); // the legend is laid out on the next turns of the event loop
+    ASSERT_TRUE(QDir().mkpath(QStringLiteral(QS_SCREENSHOT_DIR)));
+    EXPECT_TRUE(
+        inspector_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/tensor_per_channel.png")));
 
     inspector_.blockSpin()->setValue(-1); // "all"
     ASSERT_TRUE(settle());
