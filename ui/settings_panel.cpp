@@ -39,6 +39,11 @@ QString percentileText(double value)
 {
     return QString::number(value, 'g', 10);
 }
+
+class PercentileSpin : public QDoubleSpinBox {
+public:
+    QString textFromValue(double value) const override { return percentileText(value); }
+};
 } // namespace
 
 SettingsPanel::SettingsPanel(QWidget* parent)
@@ -75,7 +80,7 @@ SettingsPanel::SettingsPanel(QWidget* parent)
                              tr("How each block's clipping range is chosen: its extremes, a "
                                 "percentile of |x|, the least squared error, or the least "
                                 "KL divergence (entropy)"));
-    percentile_ = new QDoubleSpinBox;
+    percentile_ = new PercentileSpin;
     percentile_->setDecimals(4);
     percentile_->setRange(50.0001, 100.0);
     percentile_->setSingleStep(0.01);
