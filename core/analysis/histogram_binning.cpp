@@ -34,12 +34,7 @@ void binValuesReference(const float* values, std::size_t n, double lo, double hi
     for (std::size_t i = 0; i < n; ++i) {
         const double value = values[i];
         if (!(value >= lo && value <= hi)) { // also true for NaN
-            if (!std::isfinite(value))
-                ++outside.nonfinite;
-            else if (value < lo)
-                ++outside.below;
-            else
-                ++outside.above;
+            outside.add(values[i], lo);
             continue;
         }
         const auto bin = std::min(static_cast<std::size_t>((value - lo) * perUnit), last);

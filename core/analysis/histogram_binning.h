@@ -4,6 +4,7 @@
 // runs of values in one bin do not wait on each other's increments; an AVX2 loop finds
 // eight bins at a time. Both loops put every value in the same bin.
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -14,6 +15,17 @@ struct OutsideCounts {
     std::uint64_t below = 0;
     std::uint64_t above = 0;
     std::uint64_t nonfinite = 0;
+
+    // Counts a value that is not in [lo, hi] where it belongs.
+    void add(float value, double lo)
+    {
+        if (!std::isfinite(value))
+            ++nonfinite;
+        else if (value < lo)
+            ++below;
+        else
+            ++above;
+    }
 };
 
 // Eight lanes of bins + 1 counters; the extra one of each lane takes values outside the

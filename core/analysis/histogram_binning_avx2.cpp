@@ -40,17 +40,9 @@ void binValuesAvx2(const float* values, std::size_t n, double lo, double hi, Bin
         for (std::size_t j = 0; j < 8; ++j)
             ++counters[j * stride + static_cast<std::size_t>(bins[j])];
         if (inside != 0xff) { // rare: say where the others went
-            for (int j = 0; j < 8; ++j) {
-                if (inside & (1 << j))
-                    continue;
-                const float value = values[i + j];
-                if (!std::isfinite(value))
-                    ++outside.nonfinite;
-                else if (value < lo)
-                    ++outside.below;
-                else
-                    ++outside.above;
-            }
+            for (int j = 0; j < 8; ++j)
+                if (!(inside & (1 << j)))
+                    outside.add(values[i + j], lo);
         }
     }
     binValuesReference(values + i, n - i, lo, hi, lanes, outside);

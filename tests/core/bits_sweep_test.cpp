@@ -3,25 +3,19 @@
 #include "analysis/bits_sweep.h"
 #include "analysis/tensor_inspection.h"
 #include "common/error.h"
-#include "support/test_files.h"
+#include "support/svtr_fixture.h"
 
 #include <gtest/gtest.h>
 
 namespace qs {
 namespace {
 
-class BitsSweepTest : public ::testing::Test {
+class BitsSweepTest : public test::SvtrTensorTest {
 protected:
-    void SetUp() override
+    BitsSweepTest()
+        : SvtrTensorTest("linear_81.w_0")
     {
-        model_ =
-            openModel((test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string());
-        for (std::size_t i = 0; i < model_->tensors().size(); ++i)
-            if (model_->tensors()[i].name == "linear_81.w_0")
-                index_ = i;
     }
-    std::unique_ptr<ModelFile> model_;
-    std::size_t index_ = 0;
 };
 
 TEST_F(BitsSweepTest, IntegerPointsAreTheAnalysisAtEachWidth)

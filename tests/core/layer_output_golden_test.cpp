@@ -35,8 +35,7 @@ constexpr double kMseRelTolerance = 1e-4;
 constexpr double kMaxAbsErrRelTolerance = 1e-4;
 constexpr double kCosineTolerance = 1e-7;
 
-const std::string kModel =
-    (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string();
+const std::string kModel = (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string();
 
 std::filesystem::path activationsDir()
 {

@@ -2,7 +2,7 @@
 // that account for every element, and the clipping range and grid of the block drawn.
 #include "analysis/tensor_inspection.h"
 #include "common/error.h"
-#include "support/test_files.h"
+#include "support/svtr_fixture.h"
 
 #include <cmath>
 #include <cstring>
@@ -13,24 +13,17 @@
 namespace qs {
 namespace {
 
-class TensorInspectionTest : public ::testing::Test {
+class TensorInspectionTest : public test::SvtrTensorTest {
 protected:
-    void SetUp() override
+    TensorInspectionTest()
+        : SvtrTensorTest("linear_78.w_0")
     {
-        model_ =
-            openModel((test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.safetensors").string());
-        for (std::size_t i = 0; i < model_->tensors().size(); ++i)
-            if (model_->tensors()[i].name == "linear_78.w_0")
-                index_ = i;
     }
     static std::uint64_t total(const Histogram& h)
     {
         return std::accumulate(h.counts.begin(), h.counts.end(), std::uint64_t{0}) + h.below +
                h.above;
     }
-
-    std::unique_ptr<ModelFile> model_;
-    std::size_t index_ = 0;
 };
 
 TEST_F(TensorInspectionTest, NumbersEqualTheModelAnalysis)
