@@ -251,11 +251,24 @@ void MainWindow::createMenus()
     exportCsv_ = file->addAction(tr("Export Report as &CSV\u2026"), this,
                                  [this] { showExportDialog(ExportFormat::Csv); });
     exportJson_->setShortcut(QKeySequence(tr("Ctrl+E")));
+    exportCsv_->setShortcut(QKeySequence(tr("Ctrl+Shift+E")));
     for (QAction* action : {exportJson_, exportCsv_})
         action->setEnabled(false); // until an analysis is in
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
+    QAction* rerun = analysis->addAction(tr("&Analyse Again"), this, &MainWindow::reanalyze);
+    rerun->setShortcut(QKeySequence::Refresh);
+    QAction* stop = analysis->addAction(tr("&Cancel"), runner_, &AnalysisRunner::cancel);
+    stop->setShortcut(QKeySequence(Qt::Key_Escape));
+    analysis->addSeparator();
+    QAction* find = analysis->addAction(tr("&Filter Tensors"), this, [this] {
+        filter_->setFocus(Qt::ShortcutFocusReason);
+        filter_->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())

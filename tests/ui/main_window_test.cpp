@@ -726,3 +726,36 @@ TEST_F(MainWindowTest, ChartsFollowADarkPalette)
 
 } // namespace
 } // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, KeyboardShortcutsForTheUsualActions)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    window_.show();
+    QApplication::setActiveWindow(&window_);
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&window_));
+
+    // Ctrl+F: to the filter.
+    QTest::keyClick(&window_, Qt::Key_F, Qt::ControlModifier);
+    EXPECT_TRUE(window_.filterEdit()->hasFocus());
+
+    // F5: the same analysis again.
+    QSignalSpy ready(window_.analysisRunner(), &AnalysisRunner::analysisReady);
+    QTest::keyClick(&window_, Qt::Key_F5);
+    EXPECT_TRUE(waitFor(ready));
+
+    // Escape: stops a running analysis.
+    auto state = std::make_shared<StandInState>();
+    window_.analysisRunner()->setAnalyzeFunction(untilCancelled(state));
+    QSignalSpy cancelled(window_.analysisRunner(), &AnalysisRunner::analysisCancelled);
+    QTest::keyClick(&window_, Qt::Key_F5);
+    ASSERT_TRUE(waitUntil([&] { return state->running.load(); }));
+    QTest::keyClick(&window_, Qt::Key_Escape);
+    EXPECT_EQ(cancelled.count(), 1);
+    EXPECT_TRUE(waitUntil([&] { return state->stopped.load(); }));
+}
+
+} // namespace
+} // namespace qs::ui
