@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QValueAxis>
 #include <QtConcurrent/QtConcurrentRun>
 #include <cmath>
 
@@ -323,6 +324,11 @@ void TensorInspector::redraw()
     const CountScale scale = logCount_->isChecked() ? CountScale::Log : CountScale::Linear;
     values_->setData(in.values, scale, in.overlay);
     errors_->setData(in.errors, scale);
+    const std::uint64_t beyond = in.errors.below + in.errors.above;
+    errors_->valueAxis()->setTitleText(beyond ? tr("error (+%1 clipped, |e| \u2264 %2)")
+                                                    .arg(static_cast<qulonglong>(beyond))
+                                                    .arg(number(in.layer.metrics.maxAbsErr, 3))
+                                              : tr("error"));
     channels_->setChannels(in.channels);
     updateDetails();
 }

@@ -52,6 +52,26 @@ ErrorPass errorPass(std::span<const float> values, std::span<float> restored, co
     return pass;
 }
 
+// The error histogram's range. On an integer grid every error of an unclipped value lies
+// within half a step, ±s/2; clipped values can err by far more, and a range stretched to
+// them would squeeze the uniform body into a bin or two. So when the extremes reach well
+// beyond the largest half step, the axis shows ±s/2 (a little wider) and the clipped
+// tails are counted as below and above it.
+std::pair<double, double> errorRange(const RangeStats& errors, const TensorInspection& in,
+                                     const QuantConfig& config)
+{
+    const double low = errors.finite ? errors.min : 0.0;
+    const double high = errors.finite ? errors.max : 0.0;
+    const bool integerGrid =
+        config.preset == Preset::GgufQ8_0 || config.preset == Preset::GgufQ4_0 ||
+        (config.preset == Preset::None && config.format.kind == NumberFormat::Kind::Integer);
+    const double step = in.block ? std::fabs(in.block->scale) : in.layer.scaleMax;
+    const double halfStep = 0.55 * step;
+    if (!integerGrid || !(halfStep > 0) || std::max(-low, high) <= 4 * halfStep)
+        return {low, high};
+    return {std::max(low, -halfStep), std::min(high, halfStep)};
+}
+
 // The histogram's range: the finite values' extremes, widened to hold [lo, hi].
 std::pair<double, double> spanning(const RangeStats& stats, double lo, double hi)
 {
@@ -149,9 +169,8 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
         inspection.values = computeHistogram(
             shown, options.bins,
             spanning(pass.values, inspection.overlay.clipLo, inspection.overlay.clipHi));
-        const double errorMid = pass.errors.finite ? pass.errors.min : 0.0;
         inspection.errors =
-            computeHistogram(errors, options.bins, spanning(pass.errors, errorMid, errorMid));
+            computeHistogram(errors, options.bins, errorRange(pass.errors, inspection, config));
         inspection.errors.nonfinite = 0; // the NaNs stand for values left out, counted above
     });
     return inspection;

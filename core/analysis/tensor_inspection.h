@@ -25,7 +25,9 @@ struct ChannelSummary {
 struct TensorInspection {
     LayerReport layer;
     Histogram values; // finite values, over a range that also holds the clipping range
-    Histogram errors; // x̂ - x over finite values
+    // x̂ - x over finite values. On integer grids with clipped values erring far beyond half
+    // a step, over about ±s/2, the clipped tails counted in below and above.
+    Histogram errors;
     // The clipping range drawn: one block's, or the envelope of all blocks (lo the lowest,
     // hi the highest); grid levels only when a single block is drawn.
     QuantOverlay overlay;

@@ -190,6 +190,11 @@ TEST_F(TensorInspectionTest, ClippingRangeOfTheUsersOwn)
     EXPECT_EQ(narrow.overlay.clipHi, options.clip->hi);
     EXPECT_GT(narrow.layer.metrics.clippedFrac, 0.0);
     EXPECT_EQ(calibrated.layer.metrics.clippedFrac, 0.0);
+    // The error axis keeps to about half a step; the clipped tails are counted beside it.
+    EXPECT_NEAR(narrow.errors.hi, 0.55 * narrow.block->scale, 1e-9);
+    EXPECT_GT(narrow.errors.below + narrow.errors.above, 0u);
+    EXPECT_EQ(total(narrow.errors), 120u * 120u);
+    EXPECT_EQ(calibrated.errors.below + calibrated.errors.above, 0u);
 
     // Only where one pair of lines is the range, and only a real range.
     options.clip = ClipRange{std::nanf(""), 1.0f};
