@@ -9,9 +9,9 @@
 
 namespace qs::ui {
 
-// Empty when the block's scale does not follow the default formula (a convention's own
-// rule, an all-zero block, presets, unscaled casts), rather than show a formula that
-// does not give the number shown.
+// The formula of the configuration's convention (spec §3, and §8 for pytorch). Empty where
+// the formula would not give the number shown (an all-zero block under the default
+// convention, which takes s = 1), and for presets and unscaled casts.
 QString scaleFormula(const BlockRecord& block, const QuantConfig& config);
 
 } // namespace qs::ui

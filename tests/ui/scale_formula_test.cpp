@@ -57,11 +57,30 @@ TEST(ScaleFormula, ScaledFloatFormat)
                     .startsWith(QStringLiteral("s = amax / max finite = 1.5 / 448 = ")));
 }
 
-TEST(ScaleFormula, NoFormulaWhereTheDefaultRuleIsNotTheOneUsed)
+TEST(ScaleFormula, PyTorchConventionHasItsOwnDivisorAndFloor)
 {
     QuantConfig pytorch = perTensor();
     pytorch.convention = Convention::PyTorch;
-    EXPECT_TRUE(scaleFormula(quantized(kValues, pytorch), pytorch).isEmpty());
+    const BlockRecord block = quantized(kValues, pytorch);
+    EXPECT_EQ(scaleFormula(block, pytorch),
+              QStringLiteral("s = max(amax / ((qmax \u2212 qmin) / 2), \u03B5) = 1.5 / 127.5 = ") +
+                  QString::number(block.scale, 'g', 6));
+}
+
+TEST(ScaleFormula, UnsignedSymmetricGridCentresItsZeroPoint)
+{
+    QuantConfig config = perTensor();
+    config.format = parseNumberFormat("uint8");
+    const BlockRecord block = quantized(kValues, config);
+    EXPECT_EQ(block.zeroPoint, 128);
+    EXPECT_EQ(scaleFormula(block, config),
+              QStringLiteral("s = amax / (qmax \u2212 z) = 1.5 / 127 = ") +
+                  QString::number(block.scale, 'g', 6) +
+                  QStringLiteral(";  z = 2^(b\u22121) = 128"));
+}
+
+TEST(ScaleFormula, NoFormulaWhereTheFormulaIsNotTheRuleUsed)
+{
     // An all-zero block takes s = 1, not amax / qmax.
     const QuantConfig config = perTensor();
     EXPECT_TRUE(scaleFormula(quantized({0.0f, 0.0f}, config), config).isEmpty());
