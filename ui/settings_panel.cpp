@@ -51,9 +51,14 @@ SettingsPanel::SettingsPanel(QWidget* parent)
 {
     format_ = new QComboBox;
     format_->setToolTip(tr("Number format, or a block format preset"));
-    for (const char* name : {"int8", "int16", "int6", "int4", "int3", "int2", "uint8", "uint4"})
-        format_->addItem(QString::fromLatin1(name));
-    format_->insertSeparator(format_->count());
+    // Every grid of the engine, signed then unsigned, from the widest in common use down.
+    for (const char* sign : {"int", "uint"}) {
+        for (int bits = 16; bits >= 2; --bits)
+            format_->addItem(QString::fromLatin1(sign) + QString::number(bits));
+        format_->insertSeparator(format_->count());
+    }
+    format_->setCurrentText(QStringLiteral("int8"));
+    format_->setMaxVisibleItems(24);
     for (const char* name : {"fp16", "bf16", "fp8-e4m3", "fp8-e5m2", "fp4-e2m1"})
         format_->addItem(QString::fromLatin1(name));
     format_->insertSeparator(format_->count());

@@ -59,6 +59,24 @@ TEST(SettingsPanel, StartsAtTheCliDefaults)
     EXPECT_FALSE(panel.fpModeCombo()->isEnabled());
 }
 
+TEST(SettingsPanel, OffersEveryFormatAndPresetOfTheEngine)
+{
+    SettingsPanel panel;
+    QStringList expected;
+    for (int bits = 2; bits <= 16; ++bits)
+        expected << QStringLiteral("int%1").arg(bits) << QStringLiteral("uint%1").arg(bits);
+    expected << QStringLiteral("fp16") << QStringLiteral("bf16") << QStringLiteral("fp8-e4m3")
+             << QStringLiteral("fp8-e5m2") << QStringLiteral("fp4-e2m1")
+             << QStringLiteral("gguf-q8_0") << QStringLiteral("gguf-q4_0")
+             << QStringLiteral("mxfp4") << QStringLiteral("mxfp8-e4m3");
+    for (const QString& name : expected) {
+        SCOPED_TRACE(name.toStdString());
+        ASSERT_GE(panel.formatCombo()->findText(name), 0);
+        panel.formatCombo()->setCurrentText(name);
+        EXPECT_NO_THROW(panel.config()); // each alone is a valid configuration
+    }
+}
+
 TEST(SettingsPanel, EveryControlBecomesItsCliOption)
 {
     SettingsPanel panel;
