@@ -214,8 +214,12 @@ double HistogramChart::valueAt(const QPoint& position) const
 
 void HistogramChart::mousePressEvent(QMouseEvent* event)
 {
-    if (event->button() == Qt::LeftButton)
+    pressedAt_.reset();
+    if (event->button() == Qt::LeftButton) {
         dragging_ = edgeNear(event->position().toPoint());
+        if (!dragging_)
+            pressedAt_ = event->position().toPoint();
+    }
     if (dragging_)
         event->accept();
     else
@@ -254,7 +258,14 @@ void HistogramChart::mouseMoveEvent(QMouseEvent* event)
 void HistogramChart::mouseReleaseEvent(QMouseEvent* event)
 {
     if (!dragging_) {
+        const QPoint at = event->position().toPoint();
+        const bool click = event->button() == Qt::LeftButton && pressedAt_ &&
+                           (at - *pressedAt_).manhattanLength() <= 3 &&
+                           chart()->plotArea().contains(chart()->mapFromScene(mapToScene(at)));
+        pressedAt_.reset();
         QChartView::mouseReleaseEvent(event);
+        if (click)
+            Q_EMIT valueClicked(valueAt(at));
         return;
     }
     dragging_.reset();

@@ -59,6 +59,8 @@ Q_SIGNALS:
     void clipDragged(double lo, double hi);
     // The mouse was released after a drag.
     void clipDragFinished(double lo, double hi);
+    // A left click (not a drag) in the plot, at this value of the value axis.
+    void valueClicked(double value);
 
 protected:
     void mousePressEvent(QMouseEvent* event) override;
@@ -88,6 +90,7 @@ private:
     double clipHi_ = 0;
     ClipDrag dragMode_ = ClipDrag::Off;
     std::optional<Edge> dragging_;
+    std::optional<QPoint> pressedAt_; // a left press not on a clip line: maybe a click
 };
 
 } // namespace qs::ui

@@ -6,6 +6,7 @@
 #include "display_text.h"
 #include "histogram_chart.h"
 #include "scale_formula.h"
+#include "walkthrough_view.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
@@ -94,8 +95,19 @@ TensorInspector::TensorInspector(QWidget* parent)
     tabs_->addTab(channels_, tr("Per channel"));
     sweep_ = new BitsSweepView;
     tabs_->addTab(sweep_, tr("Bits sweep"));
-    connect(tabs_, &QTabWidget::currentChanged, this,
-            [this] { sweep_->setActive(tabs_->currentWidget() == sweep_); });
+    walkthrough_ = new WalkthroughView;
+    tabs_->addTab(walkthrough_, tr("Walk-through"));
+    connect(tabs_, &QTabWidget::currentChanged, this, [this] {
+        sweep_->setActive(tabs_->currentWidget() == sweep_);
+        if (tabs_->currentWidget() == walkthrough_ && model_)
+            walkthrough_->setTarget(model_, index_, config_);
+    });
+    connect(values_, &HistogramChart::valueClicked, this, [this](double value) {
+        if (!model_)
+            return;
+        tabs_->setCurrentWidget(walkthrough_);
+        walkthrough_->pickValue(value);
+    });
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(title_, 1);
@@ -154,6 +166,8 @@ void TensorInspector::inspect(std::shared_ptr<const ModelFile> model, std::size_
     block_->blockSignals(false);
     shownBlock_.reset();
     sweep_->setTarget(model_, index_, config_);
+    if (tabs_->currentWidget() == walkthrough_)
+        walkthrough_->setTarget(model_, index_, config_);
     changed(false);
 }
 
@@ -186,6 +200,7 @@ void TensorInspector::clear()
     errors_->clear();
     channels_->clear();
     sweep_->clear();
+    walkthrough_->clear();
     title_->setText(tr("Select a tensor in the model browser or the table"));
     details_->clear();
 }

@@ -23,6 +23,7 @@ class QTabWidget;
 namespace qs::ui {
 
 class BitsSweepView;
+class WalkthroughView;
 class ChannelRangeChart;
 class HistogramChart;
 
@@ -52,6 +53,7 @@ public:
     ChannelRangeChart* channelChart() const { return channels_; }
     QTabWidget* viewTabs() const { return tabs_; } // error, per-channel and bits sweep
     BitsSweepView* sweepView() const { return sweep_; }
+    WalkthroughView* walkthroughView() const { return walkthrough_; }
     QLabel* detailsLabel() const { return details_; }
     QCheckBox* logCountCheck() const { return logCount_; }
     QSpinBox* binsSpin() const { return bins_; }
@@ -116,6 +118,7 @@ private:
     HistogramChart* errors_ = nullptr;
     ChannelRangeChart* channels_ = nullptr;
     BitsSweepView* sweep_ = nullptr;
+    WalkthroughView* walkthrough_ = nullptr;
     QTabWidget* tabs_ = nullptr;
 };
 

@@ -7,6 +7,7 @@
 #include "channel_range_chart.h"
 #include "histogram_chart.h"
 #include "tensor_inspector.h"
+#include "walkthrough_view.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -267,6 +268,53 @@ TEST_F(TensorInspectorTest, BitsSweepOfTheTensorAndTheModelWhenItsTabIsShown)
     ASSERT_EQ(chart->tensorLine()->count(), 7);
     EXPECT_EQ(chart->tensorLine()->at(6).y(),
               sweepTensor(*model_, other, config)[6].metrics.sqnrDb);
+}
+
+TEST_F(TensorInspectorTest, ClickingAWeightWalksItThroughQuantization)
+{
+    QuantConfig config;
+    config.format = parseNumberFormat("int4");
+    config.granularity = parseGranularity("tensor");
+    inspector_.inspect(model_, index_, config);
+    ASSERT_TRUE(settle());
+
+    // A click (press and release in place) inside the plot, two thirds of the way to the
+    // high clip line.
+    HistogramChart* chart = inspector_.valueChart();
+    const QPoint high = chart->clipLinePosition(HistogramChart::Edge::High);
+    const QPoint zero = chart->mapFromScene(
+        chart->chart()->mapToScene(chart->chart()->mapToPosition(QPointF(0, 0))));
+    const QPoint at(zero.x() + (high.x() - zero.x()) * 2 / 3, high.y());
+    QSignalSpy clicked(chart, &HistogramChart::valueClicked);
+    WalkthroughView* walkthrough = inspector_.walkthroughView();
+    QSignalSpy ready(walkthrough, &WalkthroughView::stepsReady);
+    drag(chart->viewport(), at, at);
+    ASSERT_EQ(clicked.size(), 1);
+    EXPECT_EQ(inspector_.viewTabs()->currentWidget(), walkthrough);
+    // The first result may be the element shown before the click: wait for the picked one.
+    ASSERT_TRUE(ready.wait(kWaitMs));
+    while (ready.wait(500)) {
+    }
+    ASSERT_TRUE(walkthrough->steps().has_value());
+    const double value = clicked[0][0].toDouble();
+    const std::uint64_t nearest = nearestElement(*model_, index_, value);
+    EXPECT_EQ(static_cast<std::uint64_t>(walkthrough->elementSpin()->value()), nearest);
+    const ElementSteps expected = explainTensorElement(*model_, index_, config, nearest);
+    EXPECT_EQ(walkthrough->steps()->x, expected.x);
+    EXPECT_EQ(walkthrough->steps()->restored, expected.restored);
+    const QString text = walkthrough->stepsLabel()->text();
+    EXPECT_TRUE(text.contains(QStringLiteral("(q \u2212 z)"))) << text.toStdString();
+    EXPECT_TRUE(text.contains(QString::number(expected.error, 'g', 7))) << text.toStdString();
+    QTest::qWait(50);
+    EXPECT_TRUE(
+        inspector_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/tensor_walkthrough.png")));
+
+    // Another element by its index.
+    ready.clear();
+    walkthrough->elementSpin()->setValue(17);
+    ASSERT_TRUE(ready.wait(kWaitMs));
+    EXPECT_EQ(walkthrough->steps()->restored,
+              explainTensorElement(*model_, index_, config, 17).restored);
 }
 
 } // namespace

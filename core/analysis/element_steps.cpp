@@ -1,0 +1,101 @@
+#include "analysis/element_steps.h"
+
+#include "analysis/float_values.h"
+#include "common/error.h"
+#include "quant/block_layout.h"
+#include "quant/scale.h"
+
+#include <cmath>
+
+namespace qs {
+
+ElementSteps explainElement(float x, const BlockRecord& block, const QuantConfig& config)
+{
+    if (config.preset != Preset::None)
+        throw UsageError("the walk-through covers integer grids and float formats, not the "
+                         "block presets");
+    ElementSteps steps;
+    steps.x = x;
+    steps.block = block;
+    steps.nonfinite = !std::isfinite(x);
+    if (config.format.kind == NumberFormat::Kind::Float) {
+        // As quantizeFloatBlock: a division, the cast, a multiplication.
+        steps.path = ElementSteps::Path::Float;
+        if (steps.nonfinite) {
+            steps.restored = x;
+            return steps;
+        }
+        CastCounts counts;
+        steps.divided = x / block.scale;
+        steps.cast = castToFormat(steps.divided, *config.format.floatFormat, counts);
+        steps.overflow = counts.overflow > 0;
+        steps.underflow = counts.underflow > 0;
+        steps.restored = block.scale * steps.cast;
+        steps.error = steps.restored - x;
+        return steps;
+    }
+    // As the integer kernels: the reciprocal once in float32, then x·(1/s).
+    const IntGrid grid = intGrid(config.format, config.narrowRange);
+    steps.qmin = grid.qmin;
+    steps.qmax = grid.qmax;
+    const IntQuantParams params = makeIntParams({block.scale, block.zeroPoint}, grid);
+    steps.inverseScale = params.invScale;
+    if (steps.nonfinite) {
+        steps.restored = x;
+        return steps;
+    }
+    steps.scaled = x * params.invScale;
+    steps.rounded = std::nearbyint(steps.scaled);
+    steps.tie = std::fabs(steps.scaled - std::trunc(steps.scaled)) == 0.5f;
+    steps.code = steps.rounded + params.zeroPoint;
+    steps.clampedCode = std::min(std::max(steps.code, params.qmin), params.qmax);
+    steps.restored = params.scale * (steps.clampedCode - params.zeroPoint);
+    steps.error = steps.restored - x;
+    return steps;
+}
+
+ElementSteps explainTensorElement(const ModelFile& model, std::size_t index,
+                                  const QuantConfig& config, std::uint64_t element)
+{
+    validate(config);
+    const TensorInfo& info = model.tensors().at(index);
+    if (!isFloat(info.dtype))
+        throw UsageError("not a floating-point tensor");
+    if (auto reason = whyNotApplicable(info.shape, config))
+        throw UsageError(*reason);
+    if (element >= info.numel)
+        throw UsageError("element " + std::to_string(element) + " is beyond the tensor's " +
+                         std::to_string(info.numel));
+    ElementSteps steps;
+    withFloatValues(model, index, [&](std::span<const float> values) {
+        QuantizeRequest request;
+        request.keepBlockRecords = true;
+        const TensorQuantization q = quantizeTensor(values, info.shape, config, request);
+        const BlockLayout layout(info.shape, config);
+        steps = explainElement(values[element], q.blockRecords[layout.blockOf(element)], config);
+    });
+    return steps;
+}
+
+std::uint64_t nearestElement(const ModelFile& model, std::size_t index, double value)
+{
+    const TensorInfo& info = model.tensors().at(index);
+    if (!isFloat(info.dtype))
+        throw UsageError("not a floating-point tensor");
+    std::uint64_t nearest = 0;
+    double distance = INFINITY;
+    withFloatValues(model, index, [&](std::span<const float> values) {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const double d = std::fabs(double{values[i]} - value);
+            if (d < distance) { // NaN compares false: never picked
+                distance = d;
+                nearest = i;
+            }
+        }
+    });
+    if (!std::isfinite(distance))
+        throw UsageError("the tensor has no finite values to pick");
+    return nearest;
+}
+
+} // namespace qs
