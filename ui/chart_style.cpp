@@ -4,6 +4,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QEvent>
+#include <QFont>
 #include <QLegend>
 #include <QObject>
 #include <QPalette>
@@ -23,9 +24,11 @@ public:
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override
     {
-        if (watched == view_ && event->type() == QEvent::PaletteChange && view_->chart()) {
+        const bool restyle =
+            event->type() == QEvent::PaletteChange || event->type() == QEvent::FontChange;
+        if (watched == view_ && restyle && view_->chart()) {
             view_->setBackgroundBrush(view_->palette().color(QPalette::Window));
-            styleChart(view_->chart(), view_->palette());
+            styleChart(view_->chart(), *view_);
         }
         return false;
     }
@@ -35,8 +38,9 @@ private:
 };
 } // namespace
 
-void styleChart(QChart* chart, const QPalette& palette)
+void styleChart(QChart* chart, const QWidget& source)
 {
+    const QPalette& palette = source.palette();
     const QColor text = palette.color(QPalette::Text);
     const QColor base = palette.color(QPalette::Base);
     QColor grid = text;
@@ -45,7 +49,16 @@ void styleChart(QChart* chart, const QPalette& palette)
     chart->setBackgroundPen(Qt::NoPen);
     chart->setTitleBrush(text);
     chart->legend()->setLabelColor(text);
+    // The widget's font, so that a larger one (presentation mode, high DPI settings)
+    // reaches the chart's text too; titles in bold.
+    QFont font = source.font();
+    QFont bold = font;
+    bold.setBold(true);
+    chart->setTitleFont(bold);
+    chart->legend()->setFont(font);
     for (QAbstractAxis* axis : chart->axes()) {
+        axis->setLabelsFont(font);
+        axis->setTitleFont(bold);
         axis->setLabelsColor(text);
         axis->setTitleBrush(text);
         axis->setLinePenColor(palette.color(QPalette::Mid));
@@ -58,7 +71,7 @@ void followPalette(QChartView* view)
 {
     view->setBackgroundBrush(view->palette().color(QPalette::Window));
     if (view->chart())
-        styleChart(view->chart(), view->palette());
+        styleChart(view->chart(), *view);
     view->installEventFilter(new PaletteFollower(view));
 }
 

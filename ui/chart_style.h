@@ -1,18 +1,20 @@
 #pragma once
-// Charts in the colours of the widget palette, so that they stay readable in a dark theme as
-// in a light one: background, titles, axis labels, grid and legend follow the palette, and
-// follow it again when it changes. Series keep their own colours, chosen to read on both.
+// Charts in the colours of the widget palette and in its font, so that they stay readable
+// in a dark theme as in a light one, and grow with the font (presentation mode):
+// background, titles, axis labels, grid and legend follow the widget, and follow it again
+// when its palette or font changes. Series keep their own colours, chosen to read on both.
 
 class QChart;
 class QChartView;
-class QPalette;
+class QWidget;
 
 namespace qs::ui {
 
-// Applies `palette` to the chart's background, title, legend and every axis it has now.
-void styleChart(QChart* chart, const QPalette& palette);
+// Applies `source`'s palette and font to the chart's background, title, legend and every
+// axis it has now.
+void styleChart(QChart* chart, const QWidget& source);
 
-// Styles the view's chart now and whenever the view's palette changes.
+// Styles the view's chart now and whenever the view's palette or font changes.
 void followPalette(QChartView* view);
 
 } // namespace qs::ui

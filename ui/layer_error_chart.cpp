@@ -181,7 +181,7 @@ void LayerErrorChart::rebuild()
             top = std::max(top, bars_->at(i));
         axis->setRange(mseFloor, top * 2);
     }
-    styleChart(chart, view_->palette()); // the new axes, in the palette's colours
+    styleChart(chart, *view_); // the new axes, in the palette's colours
 
     connect(series_, &QBarSeries::clicked, this, [this](int index, QBarSet*) {
         if (index < 0 || static_cast<std::size_t>(index) >= barTensors_.size())

@@ -178,6 +178,51 @@ void MainWindow::resetLayout()
         dock->show();
 }
 
+namespace {
+// White on black with a yellow selection: what a projector in a lit room still shows.
+QPalette highContrastPalette()
+{
+    QPalette palette;
+    const QColor black(0, 0, 0), white(255, 255, 255), grey(160, 160, 160);
+    palette.setColor(QPalette::Window, black);
+    palette.setColor(QPalette::WindowText, white);
+    palette.setColor(QPalette::Base, black);
+    palette.setColor(QPalette::AlternateBase, QColor(28, 28, 28));
+    palette.setColor(QPalette::Text, white);
+    palette.setColor(QPalette::Button, QColor(32, 32, 32));
+    palette.setColor(QPalette::ButtonText, white);
+    palette.setColor(QPalette::Mid, grey);
+    palette.setColor(QPalette::Highlight, QColor(255, 216, 0));
+    palette.setColor(QPalette::HighlightedText, black);
+    palette.setColor(QPalette::ToolTipBase, black);
+    palette.setColor(QPalette::ToolTipText, white);
+    palette.setColor(QPalette::Disabled, QPalette::Text, grey);
+    palette.setColor(QPalette::Disabled, QPalette::WindowText, grey);
+    palette.setColor(QPalette::Disabled, QPalette::ButtonText, grey);
+    return palette;
+}
+} // namespace
+
+void MainWindow::setPresentationMode(bool on)
+{
+    if (on == presentationMode())
+        return;
+    if (on) {
+        presentation_ = SavedLook{font(), palette(), windowState()};
+        QFont larger = font();
+        larger.setPointSizeF(larger.pointSizeF() * 1.5);
+        setFont(larger);
+        setPalette(highContrastPalette());
+        showFullScreen();
+    } else {
+        setFont(presentation_->font);
+        setPalette(presentation_->palette);
+        setWindowState(presentation_->states);
+        presentation_.reset();
+    }
+    presentationAction_->setChecked(on); // when called directly rather than from the menu
+}
+
 QStringList MainWindow::recentFiles() const
 {
     return QSettings().value(QStringLiteral("recentFiles")).toStringList();
@@ -275,6 +320,11 @@ void MainWindow::createMenus()
         view->addAction(dock->toggleViewAction());
     view->addSeparator();
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+    view->addSeparator();
+    presentationAction_ = view->addAction(tr("&Presentation Mode"));
+    presentationAction_->setCheckable(true);
+    presentationAction_->setShortcut(QKeySequence(Qt::Key_F11));
+    connect(presentationAction_, &QAction::toggled, this, &MainWindow::setPresentationMode);
 }
 
 void MainWindow::createStatusBar()

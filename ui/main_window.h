@@ -4,7 +4,9 @@
 
 #include "analysis/model_analyzer.h"
 
+#include <QFont>
 #include <QMainWindow>
+#include <QPalette>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -73,6 +75,11 @@ public:
     static constexpr int kMaxRecentFiles = 8;
     // Puts every dock back where a fresh window has it, and shows them all.
     void resetLayout();
+    // For a projector: fonts half as large again, a high-contrast palette (the charts
+    // follow both), full screen. Off restores what was there before.
+    void setPresentationMode(bool on);
+    bool presentationMode() const { return presentation_.has_value(); }
+    QAction* presentationAction() const { return presentationAction_; }
 
     enum class ExportFormat { Json, Csv };
     // Writes the current report in the CLI's JSON or CSV layout; reports a failure (or
@@ -123,7 +130,14 @@ private:
     QAction* exportJson_ = nullptr;
     QAction* exportCsv_ = nullptr;
     QMenu* recentMenu_ = nullptr;
-    QByteArray defaultState_; // the docks as built, for Reset layout
+    QAction* presentationAction_ = nullptr;
+    struct SavedLook {
+        QFont font;
+        QPalette palette;
+        Qt::WindowStates states;
+    };
+    std::optional<SavedLook> presentation_; // what presentation mode replaced
+    QByteArray defaultState_;               // the docks as built, for Reset layout
     std::optional<std::size_t> currentTensor_;
 };
 

@@ -42,6 +42,7 @@
 #include <QTest>
 #include <QTreeView>
 #include <QUrl>
+#include <QValueAxis>
 #include <atomic>
 #include <chrono>
 #include <gtest/gtest.h>
@@ -755,6 +756,40 @@ TEST_F(MainWindowTest, KeyboardShortcutsForTheUsualActions)
     QTest::keyClick(&window_, Qt::Key_Escape);
     EXPECT_EQ(cancelled.count(), 1);
     EXPECT_TRUE(waitUntil([&] { return state->stopped.load(); }));
+}
+
+} // namespace
+} // namespace qs::ui
+
+namespace qs::ui {
+namespace {
+
+TEST_F(MainWindowTest, PresentationModeEnlargesTextAndRaisesContrastThenRestores)
+{
+    ASSERT_TRUE(openAndAnalyse());
+    window_.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
+    const double normalSize = window_.font().pointSizeF();
+    HistogramChart* chart = window_.tensorInspector()->valueChart();
+    const int normalLabels = chart->valueAxis()->labelsFont().pointSize();
+
+    window_.presentationAction()->trigger();
+    EXPECT_TRUE(window_.presentationMode());
+    EXPECT_NEAR(window_.font().pointSizeF(), 1.5 * normalSize, 0.01);
+    // The charts' text grows too, and they turn white on black.
+    EXPECT_GT(chart->valueAxis()->labelsFont().pointSize(), normalLabels);
+    EXPECT_EQ(chart->chart()->backgroundBrush().color(), QColor(0, 0, 0));
+    EXPECT_EQ(chart->valueAxis()->labelsColor(), QColor(255, 255, 255));
+    EXPECT_TRUE(window_.windowState() & Qt::WindowFullScreen);
+    QTest::qWait(50);
+    EXPECT_TRUE(
+        window_.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/main_window_presentation.png")));
+
+    window_.presentationAction()->trigger();
+    EXPECT_FALSE(window_.presentationMode());
+    EXPECT_NEAR(window_.font().pointSizeF(), normalSize, 0.01);
+    EXPECT_EQ(chart->valueAxis()->labelsFont().pointSize(), normalLabels);
+    EXPECT_FALSE(window_.windowState() & Qt::WindowFullScreen);
 }
 
 } // namespace
