@@ -27,15 +27,25 @@ BitsSweepView::BitsSweepView(QWidget* parent)
     layout->addWidget(chart_, 1);
 
     connect(wholeModel_, &QCheckBox::toggled, this, [this](bool on) {
-        if (on)
-            startModelSweep();
-        else
-            chart_->setModelPoints({});
+        if (on) {
+            if (!modelWatcher_.isRunning())
+                startModelSweep();
+            return;
+        }
+        // Off: the sweep under way stops, and its result will not be drawn.
+        latestModel_->store(++modelGeneration_);
+        modelDone_ = false;
+        chart_->setModelPoints({});
+        status_->clear();
     });
     connect(&tensorWatcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
         const Outcome outcome = tensorWatcher_.result();
-        if (outcome.generation != tensorGeneration_)
+        if (outcome.generation != tensorGeneration_) {
+            // A stale job kept the current one from starting (see setActive): start it now.
+            if (active_ && !tensorDone_ && model_)
+                startTensorSweep();
             return;
+        }
         tensorDone_ = true;
         chart_->setTensorPoints(outcome.points);
         status_->setText(!outcome.error.isEmpty()    ? outcome.error
@@ -45,8 +55,11 @@ BitsSweepView::BitsSweepView(QWidget* parent)
     });
     connect(&modelWatcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
         const Outcome outcome = modelWatcher_.result();
-        if (outcome.generation != modelGeneration_)
+        if (outcome.generation != modelGeneration_) {
+            if (active_ && wholeModel_->isChecked() && !modelDone_ && model_)
+                startModelSweep();
             return;
+        }
         modelDone_ = true;
         chart_->setModelPoints(outcome.points);
         status_->setText(outcome.error);
@@ -86,9 +99,11 @@ void BitsSweepView::setTarget(std::shared_ptr<const ModelFile> model, std::size_
         latestModel_->store(++modelGeneration_);
         chart_->setModelPoints({});
     }
-    if (active_)
+    // One job of each kind at a time: one running for an older target stops (its generation
+    // changed) and its finished handler starts the current one.
+    if (active_ && !tensorWatcher_.isRunning())
         startTensorSweep();
-    if (active_ && wholeModel_->isChecked() && !modelDone_)
+    if (active_ && wholeModel_->isChecked() && !modelDone_ && !modelWatcher_.isRunning())
         startModelSweep();
 }
 

@@ -183,9 +183,15 @@ void HistogramChart::drawMarks()
 
 void HistogramChart::setClipDrag(ClipDrag mode)
 {
+    // Called with every result, those that arrive during a drag too: a drag in progress
+    // goes on unless dragging is switched off.
+    if (mode == dragMode_)
+        return;
     dragMode_ = mode;
-    dragging_.reset();
-    unsetCursor();
+    if (mode == ClipDrag::Off) {
+        dragging_.reset();
+        unsetCursor();
+    }
 }
 
 QPoint HistogramChart::clipLinePosition(Edge edge) const
@@ -276,8 +282,12 @@ void HistogramChart::mouseReleaseEvent(QMouseEvent* event)
 void HistogramChart::drawOverlay(const QuantOverlay& overlay)
 {
     const double top = top_ * 1.05;
-    clipLo_ = overlay.clipLo;
-    clipHi_ = overlay.clipHi;
+    // While the user drags, the lines stay under the mouse; a result computed for an
+    // earlier position of them must not pull them back.
+    if (!dragging_) {
+        clipLo_ = overlay.clipLo;
+        clipHi_ = overlay.clipHi;
+    }
     drawClipLines();
     // Each level is a vertical line up and back down; the steps between run along the axis.
     QList<QPointF> ticks;

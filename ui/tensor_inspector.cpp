@@ -100,7 +100,7 @@ TensorInspector::TensorInspector(QWidget* parent)
     connect(tabs_, &QTabWidget::currentChanged, this, [this] {
         sweep_->setActive(tabs_->currentWidget() == sweep_);
         if (tabs_->currentWidget() == walkthrough_ && model_)
-            walkthrough_->setTarget(model_, index_, config_);
+            walkthrough_->setTarget(model_, index_, config_, clip_);
     });
     connect(values_, &HistogramChart::valueClicked, this, [this](double value) {
         if (!model_)
@@ -147,7 +147,9 @@ TensorInspector::TensorInspector(QWidget* parent)
 
 TensorInspector::~TensorInspector()
 {
-    // The workers read the model this object keeps alive.
+    // The workers read the model this object keeps alive: ask the marks search to stop (it
+    // can take seconds), then wait.
+    latestGeneration_->store(++generation_);
     watcher_.disconnect(this);
     marksWatcher_.disconnect(this);
     watcher_.waitForFinished();
@@ -167,7 +169,7 @@ void TensorInspector::inspect(std::shared_ptr<const ModelFile> model, std::size_
     shownBlock_.reset();
     sweep_->setTarget(model_, index_, config_);
     if (tabs_->currentWidget() == walkthrough_)
-        walkthrough_->setTarget(model_, index_, config_);
+        walkthrough_->setTarget(model_, index_, config_, clip_);
     changed(false);
 }
 
@@ -175,6 +177,9 @@ void TensorInspector::setClip(std::optional<ClipRange> clip)
 {
     clip_ = clip;
     resetClip_->setEnabled(clip_.has_value());
+    // The walked-through weight follows the range drawn (collapsed while dragging).
+    if (tabs_->currentWidget() == walkthrough_ && model_)
+        walkthrough_->setTarget(model_, index_, config_, clip_);
     // A dragged range keeps the generation: the results on the way are still this tensor's.
     changed(true);
 }
@@ -265,15 +270,21 @@ void TensorInspector::onFinished()
         Q_EMIT inspectionReady();
         return;
     }
+    // The methods' ranges belong to one tensor, setting and block: those of another go
+    // before anything is drawn (they are computed anew below, where there are any).
+    const bool newMarks = marksGeneration_ != generation_;
+    if (newMarks) {
+        marksGeneration_ = generation_;
+        marks_.clear();
+        values_->setMarks({});
+    }
     updateBlockControls();
     redraw();
     Q_EMIT inspectionReady();
 
-    // The methods' ranges, once per tensor, settings and block (not per dragged range).
+    // Once per tensor, settings and block (not per dragged range).
     const bool oneBlockShown = inspection_->blocks == 1 || inspection_->blockIndex;
-    if (marksGeneration_ != generation_ && oneBlockShown && isScaled(config_)) {
-        marksGeneration_ = generation_;
-        marks_.clear();
+    if (newMarks && oneBlockShown && isScaled(config_)) {
         marksWatcher_.setFuture(QtConcurrent::run([model = model_, index = index_, config = config_,
                                                    block = shownBlock_, generation = generation_,
                                                    latest = latestGeneration_]() -> MarksOutcome {
@@ -288,9 +299,6 @@ void TensorInspector::onFinished()
                 return {generation, {}}; // the inspection has shown why already
             }
         }));
-    } else if (!oneBlockShown) {
-        marks_.clear();
-        values_->setMarks({});
     }
 }
 
@@ -340,10 +348,13 @@ void TensorInspector::redraw()
     values_->setData(in.values, scale, in.overlay);
     errors_->setData(in.errors, scale);
     const std::uint64_t beyond = in.errors.below + in.errors.above;
-    errors_->valueAxis()->setTitleText(beyond ? tr("error (+%1 clipped, |e| \u2264 %2)")
-                                                    .arg(static_cast<qulonglong>(beyond))
-                                                    .arg(number(in.layer.metrics.maxAbsErr, 3))
-                                              : tr("error"));
+    errors_->valueAxis()->setTitleText(
+        beyond
+            ? tr("error (+%1 clipped, |e| \u2264 %2)")
+                  .arg(static_cast<qulonglong>(beyond))
+                  .arg(number(
+                      in.blockMetrics ? in.blockMetrics->maxAbsErr : in.layer.metrics.maxAbsErr, 3))
+            : tr("error"));
     channels_->setChannels(in.channels);
     updateDetails();
 }

@@ -114,23 +114,24 @@ WalkthroughView::WalkthroughView(QWidget* parent)
 
     connect(element_, &QSpinBox::valueChanged, this,
             [this](int value) { start(static_cast<std::uint64_t>(value), std::nullopt); });
-    connect(&watcher_, &QFutureWatcher<Outcome>::finished, this,
-            [this] { show(watcher_.result()); });
+    connect(&watcher_, &QFutureWatcher<Outcome>::finished, this, &WalkthroughView::onFinished);
 }
 
 WalkthroughView::~WalkthroughView()
 {
+    latest_->store(++generation_);
     watcher_.disconnect(this);
     watcher_.waitForFinished(); // the worker reads the model this object keeps alive
 }
 
 void WalkthroughView::setTarget(std::shared_ptr<const ModelFile> model, std::size_t index,
-                                const QuantConfig& config)
+                                const QuantConfig& config, std::optional<ClipRange> clip)
 {
     const bool sameTensor = model == model_ && index == index_;
     model_ = std::move(model);
     index_ = index;
     config_ = config;
+    clip_ = clip;
     const TensorInfo& info = model_->tensors().at(index_);
     element_->blockSignals(true);
     element_->setRange(0, static_cast<int>(std::min<std::uint64_t>(info.numel, INT_MAX) - 1));
@@ -143,7 +144,8 @@ void WalkthroughView::setTarget(std::shared_ptr<const ModelFile> model, std::siz
 void WalkthroughView::clear()
 {
     model_.reset();
-    ++generation_;
+    latest_->store(++generation_);
+    pending_.reset();
     shown_.reset();
     position_->clear();
     steps_->clear();
@@ -158,13 +160,28 @@ void WalkthroughView::start(std::optional<std::uint64_t> element, std::optional<
 {
     if (!model_)
         return;
+    const Request request{++generation_, element, value};
+    latest_->store(generation_); // a job under way is stale now: it stops
+    if (watcher_.isRunning()) {
+        pending_ = request;
+        return;
+    }
+    run(request);
+}
+
+void WalkthroughView::run(const Request& request)
+{
     watcher_.setFuture(QtConcurrent::run([model = model_, index = index_, config = config_,
-                                          generation = ++generation_, element, value]() -> Outcome {
-        Outcome outcome{generation, element.value_or(0), std::nullopt, {}};
+                                          clip = clip_, latest = latest_, request]() -> Outcome {
+        Outcome outcome{request.generation, request.element.value_or(0), std::nullopt, {}};
+        const auto keepGoing = [&] {
+            return latest->load() == request.generation;
+        };
         try {
-            if (value)
-                outcome.element = nearestElement(*model, index, *value);
-            outcome.steps = explainTensorElement(*model, index, config, outcome.element);
+            if (request.value)
+                outcome.element = nearestElement(*model, index, *request.value);
+            outcome.steps =
+                explainTensorElement(*model, index, config, outcome.element, clip, keepGoing);
         } catch (const std::exception& error) {
             outcome.error = QString::fromStdString(error.what());
         }
@@ -172,7 +189,18 @@ void WalkthroughView::start(std::optional<std::uint64_t> element, std::optional<
     }));
 }
 
-void WalkthroughView::show(const Outcome& outcome)
+void WalkthroughView::onFinished()
+{
+    const Outcome outcome = watcher_.result();
+    if (pending_ && model_) {
+        const Request next = *pending_;
+        pending_.reset();
+        run(next);
+    }
+    showOutcome(outcome);
+}
+
+void WalkthroughView::showOutcome(const Outcome& outcome)
 {
     if (outcome.generation != generation_ || !model_)
         return; // another weight, tensor or setting was asked for since

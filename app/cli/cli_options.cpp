@@ -222,8 +222,10 @@ Options parseOptions(const std::vector<std::string>& args)
                     parseInteger<std::uint64_t>(arg, value, 0, UINT64_MAX);
         } else if (isQuantizationOption(arg)) {
             quantizationWords.push_back(arg);
-            if (quantizationOptionTakesValue(arg))
+            if (quantizationOptionTakesValue(arg)) {
                 quantizationWords.push_back(cursor.value(arg));
+                checkQuantizationValue(arg, quantizationWords.back()); // reported where met
+            }
         } else if (arg == "--tensors") {
             options.tensorRegex = cursor.value(arg);
         } else if (arg == "--threads") {
@@ -247,9 +249,12 @@ Options parseOptions(const std::vector<std::string>& args)
         throw UsageError(compare ? "missing REFERENCE and CANDIDATE files" : "missing MODEL file");
     if (compare && options.candidate.empty())
         throw UsageError("missing CANDIDATE file");
+    // In the order the checks have always been made: the preset against --dtype, the two
+    // reports on standard output, then the combination of settings.
+    options.config = parseQuantizationOptions(quantizationWords, ValidateConfig::Later);
     if (options.jsonOut && options.csvOut && *options.jsonOut == "-" && *options.csvOut == "-")
         throw UsageError("--json - and --csv -: only one report can go to standard output");
-    options.config = parseQuantizationOptions(quantizationWords);
+    validate(options.config);
     if (!matmul && !matmulOptionsGiven.empty())
         throw UsageError(matmulOptionsGiven.front() + " needs --matmul");
     if (matmul) {

@@ -55,7 +55,9 @@ ElementSteps explainElement(float x, const BlockRecord& block, const QuantConfig
 }
 
 ElementSteps explainTensorElement(const ModelFile& model, std::size_t index,
-                                  const QuantConfig& config, std::uint64_t element)
+                                  const QuantConfig& config, std::uint64_t element,
+                                  std::optional<ClipRange> clip,
+                                  const std::function<bool()>& keepGoing)
 {
     validate(config);
     const TensorInfo& info = model.tensors().at(index);
@@ -70,6 +72,11 @@ ElementSteps explainTensorElement(const ModelFile& model, std::size_t index,
     withFloatValues(model, index, [&](std::span<const float> values) {
         QuantizeRequest request;
         request.keepBlockRecords = true;
+        request.fixedClip = clip;
+        if (keepGoing)
+            request.progress = [&keepGoing](std::uint64_t) {
+                return keepGoing();
+            };
         const TensorQuantization q = quantizeTensor(values, info.shape, config, request);
         const BlockLayout layout(info.shape, config);
         steps = explainElement(values[element], q.blockRecords[layout.blockOf(element)], config);

@@ -9,6 +9,8 @@
 #include "quant/tensor_quantizer.h"
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 
 namespace qs {
 
@@ -39,9 +41,13 @@ struct ElementSteps {
 // refused (UsageError): their blocks have arithmetic of their own.
 ElementSteps explainElement(float x, const BlockRecord& block, const QuantConfig& config);
 
-// The element at `element` (row-major) of tensor `index`, quantized with its tensor.
+// The element at `element` (row-major) of tensor `index`, quantized with its tensor (with
+// `clip` as its range when given, as a dragged range). Throws CancelledError as soon as
+// `keepGoing` returns false.
 ElementSteps explainTensorElement(const ModelFile& model, std::size_t index,
-                                  const QuantConfig& config, std::uint64_t element);
+                                  const QuantConfig& config, std::uint64_t element,
+                                  std::optional<ClipRange> clip = std::nullopt,
+                                  const std::function<bool()>& keepGoing = {});
 
 // The element whose value is nearest to `value` (the first of equals); for picking a weight
 // by clicking in its histogram. Throws UsageError for a tensor without finite values.

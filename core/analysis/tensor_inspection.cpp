@@ -69,7 +69,10 @@ std::pair<double, double> errorRange(const RangeStats& errors, const TensorInspe
     const double halfStep = 0.55 * step;
     if (!integerGrid || !(halfStep > 0) || std::max(-low, high) <= 4 * halfStep)
         return {low, high};
-    return {std::max(low, -halfStep), std::min(high, halfStep)};
+    const double from = std::max(low, -halfStep);
+    const double to = std::min(high, halfStep);
+    // Every error beyond one side (a range clipping all the data): nothing within ±s/2.
+    return from < to ? std::make_pair(from, to) : std::make_pair(low, high);
 }
 
 // The histogram's range: the finite values' extremes, widened to hold [lo, hi].
@@ -159,7 +162,7 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
         ErrorPass pass = errorPass(values, restored, info.shape);
         inspection.channels = std::move(pass.channels);
         std::span<const float> errors = restored;
-        if (options.block) {
+        if (inspection.blockIndex) { // one block of several, gathered above
             pass.values = rangeOf(blockValues.data(), blockValues.size());
             pass.errors = rangeOf(blockErrors.data(), blockErrors.size());
             errors = blockErrors;

@@ -11,6 +11,24 @@ namespace {
 constexpr std::array<const char*, 8> kOptions = {"--dtype",       "--preset",      "--scheme",
                                                  "--granularity", "--calibration", "--narrow-range",
                                                  "--fp-mode",     "--convention"};
+// Sets what `option` (one taking a value, not --preset) says in `config`.
+void applyValue(QuantConfig& config, const std::string& option, const std::string& value)
+{
+    if (option == "--dtype")
+        config.format = parseNumberFormat(value);
+    else if (option == "--preset")
+        parsePreset(value); // checked here; applied after all options
+    else if (option == "--scheme")
+        config.scheme = parseScheme(value);
+    else if (option == "--granularity")
+        config.granularity = parseGranularity(value);
+    else if (option == "--calibration")
+        config.calibration = parseCalibration(value);
+    else if (option == "--fp-mode")
+        config.fpMode = parseFpMode(value);
+    else
+        config.convention = parseConvention(value);
+}
 } // namespace
 
 bool isQuantizationOption(const std::string& word)
@@ -26,7 +44,15 @@ bool quantizationOptionTakesValue(const std::string& word)
     return isQuantizationOption(word) && word != "--narrow-range";
 }
 
-QuantConfig parseQuantizationOptions(const std::vector<std::string>& words)
+void checkQuantizationValue(const std::string& option, const std::string& value)
+{
+    // Parsed into a scratch configuration; the preset and validate() wait for all options.
+    QuantConfig scratch;
+    applyValue(scratch, option, value);
+}
+
+QuantConfig parseQuantizationOptions(const std::vector<std::string>& words,
+                                     ValidateConfig validation)
 {
     QuantConfig config;
     std::optional<Preset> preset;
@@ -42,29 +68,20 @@ QuantConfig parseQuantizationOptions(const std::vector<std::string>& words)
         if (i + 1 == words.size())
             throw UsageError(option + ": missing value");
         const std::string& value = words[++i];
-        if (option == "--dtype") {
-            config.format = parseNumberFormat(value);
-            dtypeGiven = true;
-        } else if (option == "--preset") {
+        if (option == "--preset") {
             preset = parsePreset(value);
-        } else if (option == "--scheme") {
-            config.scheme = parseScheme(value);
-        } else if (option == "--granularity") {
-            config.granularity = parseGranularity(value);
-        } else if (option == "--calibration") {
-            config.calibration = parseCalibration(value);
-        } else if (option == "--fp-mode") {
-            config.fpMode = parseFpMode(value);
-        } else {
-            config.convention = parseConvention(value);
+            continue;
         }
+        dtypeGiven = dtypeGiven || option == "--dtype";
+        applyValue(config, option, value);
     }
     if (preset) {
         if (dtypeGiven)
             throw UsageError("--preset fixes the number format: do not combine it with --dtype");
         config = applyPreset(config, *preset);
     }
-    validate(config);
+    if (validation == ValidateConfig::Now)
+        validate(config);
     return config;
 }
 

@@ -16,9 +16,16 @@ bool isQuantizationOption(const std::string& word);
 // True for those that take a value (all but --narrow-range).
 bool quantizationOptionTakesValue(const std::string& word);
 
+// Parses one option's value on its own (throwing UsageError as parseQuantizationOptions
+// would), so that a command line reports a bad value where it stands.
+void checkQuantizationValue(const std::string& option, const std::string& value);
+
 // `words` holds only quantization options and their values, in any order; a later one
-// overrides an earlier one. Applies the preset and validate()s the result; throws
-// UsageError naming the offending option.
-QuantConfig parseQuantizationOptions(const std::vector<std::string>& words);
+// overrides an earlier one. Applies the preset and validate()s the result (unless the
+// caller validates later, to order its own checks before that one); throws UsageError
+// naming the offending option.
+enum class ValidateConfig { Now, Later };
+QuantConfig parseQuantizationOptions(const std::vector<std::string>& words,
+                                     ValidateConfig validation = ValidateConfig::Now);
 
 } // namespace qs

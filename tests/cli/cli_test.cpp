@@ -104,6 +104,20 @@ TEST(Cli, BadOptionExitsTwoWithOneLine)
     EXPECT_EQ(runCli({"analyze", kModel, "--dtype", "int8", "--preset", "mxfp4"}).status, 2);
 }
 
+TEST(Cli, ABadValueIsReportedWhereItStands)
+{
+    // Before anything that comes after it: a missing model, an unknown option.
+    const CliRun early = runCli({"analyze", "--dtype", "int99"});
+    EXPECT_EQ(early.status, 2);
+    EXPECT_NE(early.err.find("--dtype"), std::string::npos) << early.err;
+    const CliRun beforeUnknown = runCli({"analyze", kModel, "--scheme", "sideways", "--x"});
+    EXPECT_NE(beforeUnknown.err.find("--scheme"), std::string::npos) << beforeUnknown.err;
+    // The preset against --dtype comes before the two reports on standard output.
+    const CliRun both = runCli(
+        {"analyze", kModel, "--dtype", "int8", "--preset", "mxfp4", "--json", "-", "--csv", "-"});
+    EXPECT_NE(both.err.find("--preset"), std::string::npos) << both.err;
+}
+
 TEST(Cli, CompareReportsTheCandidatesErrorPerTensor)
 {
     const std::string f16 = (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.f16.gguf").string();
@@ -300,8 +314,9 @@ namespace {
 TEST(CliMatmul, ActivationsHaveTheirOwnCalibration)
 {
     auto actScale = [](std::vector<std::string> extra) {
-        std::vector<std::string> args{"analyze", kModel, "--tensors", "linear_78.w_0",
-                                      "--matmul", "--act-dist", "laplace", "--json", "-"};
+        std::vector<std::string> args{"analyze",       kModel,     "--tensors",
+                                      "linear_78.w_0", "--matmul", "--act-dist",
+                                      "laplace",       "--json",   "-"};
         args.insert(args.end(), extra.begin(), extra.end());
         const CliRun r = runCli(args);
         EXPECT_EQ(r.status, 0) << r.err;
