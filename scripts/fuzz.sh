@@ -30,7 +30,7 @@ seeds_of() {
     npz) echo "$data/numpy $data/corrupt/numpy $shared/ppocrv4_rec_svtr_neck.npz" ;;
     gguf) echo "$data/gguf $shared/ppocrv4_rec_svtr_neck.f16.gguf" ;;
     pytorch_zip | pytorch_legacy) echo "$data/pytorch $data/corrupt/pytorch" ;;
-    onnx) echo "$data/onnx $data/corrupt/onnx $shared/ch_ppocr_mobile_v2.0_cls_infer.onnx" ;;
+    onnx) echo "$data/onnx $data/corrupt/onnx $data/fuzz_regressions/onnx $shared/ch_ppocr_mobile_v2.0_cls_infer.onnx" ;;
     tflite) echo "$data/tflite $data/corrupt/tflite" ;;
     model) echo "$data/safetensors $data/numpy $data/gguf $data/pytorch $data/onnx $data/tflite" ;;
     esac

@@ -16,6 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::uint64_t kMaxSparseDenseBytes = 4ull << 30;
+// A sparse tensor expands to its dense shape, which no file bytes back: a 60-byte file can
+// declare a billion elements around one stored value. Real sparse weights keep far more
+// than one value in 4096 (pruning rarely goes past 99.9 %), so beyond a small dense size
+// that any file may ask for, each stored value pays for at most 4096 dense elements.
+constexpr std::uint64_t kFreeSparseDenseElements = 1ull << 22;
+constexpr std::uint64_t kMaxDenseElementsPerStoredValue = 4096;
 
 struct OnnxType {
     int id;
@@ -340,6 +346,12 @@ TensorInfo OnnxTensorData::describeSparse(const onnx::SparseTensorProto& sparse,
     if (!storageBytes(info.dtype, info.numel, info.nbytes))
         fail(name, "data size does not fit in 64 bits");
     const std::uint64_t count = values.numel;
+    if (info.numel > kFreeSparseDenseElements &&
+        info.numel / kMaxDenseElementsPerStoredValue > count)
+        fail(name, "a sparse tensor of " + std::to_string(info.numel) + " elements stores only " +
+                       std::to_string(count) + " values (more than " +
+                       std::to_string(kMaxDenseElementsPerStoredValue) +
+                       " elements per stored value is refused)");
     const std::size_t rank = info.shape.size();
     const bool linear = indices.shape == Shape{static_cast<std::int64_t>(count)};
     const bool coordinates =

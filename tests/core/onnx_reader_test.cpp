@@ -254,3 +254,17 @@ TEST(OnnxReader, EveryTruncationIsRefusedCleanly)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+// Found by fuzz_onnx: one stored value declared to expand to 268 M elements.
+TEST(OnnxReader, SparseTensorExpandingFarBeyondItsValuesIsRefused)
+{
+    test::expectRefused(test::testDataDir() / "fuzz_regressions" / "onnx" /
+                            "sparse_one_value_268m.onnx",
+                        "stores only 1 values");
+}
+
+} // namespace
+} // namespace qs

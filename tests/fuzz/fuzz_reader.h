@@ -9,6 +9,7 @@
 #include "formats/model_file.h"
 #include "tensor/decode.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,9 +45,15 @@ inline int runReader(const std::uint8_t* data, std::size_t size, Opener open)
             const TensorBytes bytes = model->read(i);
             if (bytes.bytes().size() != info.nbytes)
                 __builtin_trap(); // a reader must deliver exactly what it declared
+            // Decoded in pieces, as analysis may, so that the harness's own buffer does not
+            // double the memory a large (declared and checked) tensor takes.
+            constexpr std::uint64_t kPiece = 1 << 20;
             if (isFloat(info.dtype)) {
-                values.resize(info.numel);
-                decodeToFloat(info.dtype, bytes.bytes(), 0, info.numel, values.data());
+                values.resize(std::min<std::uint64_t>(info.numel, kPiece));
+                for (std::uint64_t at = 0; at < info.numel; at += kPiece) {
+                    const std::uint64_t count = std::min(kPiece, info.numel - at);
+                    decodeToFloat(info.dtype, bytes.bytes(), at, count, values.data());
+                }
             }
         }
     } catch (const InputError&) {
