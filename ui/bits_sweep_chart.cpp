@@ -1,6 +1,5 @@
 #include "bits_sweep_chart.h"
 
-#include "chart_export.h"
 #include "chart_style.h"
 
 #include <QGraphicsSimpleTextItem>
@@ -63,11 +62,7 @@ BitsSweepChart::BitsSweepChart(QWidget* parent)
         series->attachAxis(bitsAxis_);
         series->attachAxis(sqnrAxis_);
     }
-    setChart(chart);
-    setRenderHint(QPainter::Antialiasing);
-    setMinimumSize(320, 220);
-    addChartExportActions(this);
-    followPalette(this);
+    setUpChartView(this, chart);
     clear();
 }
 

@@ -1,6 +1,5 @@
 #include "channel_range_chart.h"
 
-#include "chart_export.h"
 #include "chart_style.h"
 
 #include <QAreaSeries>
@@ -49,12 +48,8 @@ ChannelRangeChart::ChannelRangeChart(QWidget* parent)
     chart->addSeries(sqnr_);
     sqnr_->attachAxis(blockAxis_);
     sqnr_->attachAxis(sqnrAxis_);
-    setChart(chart);
-    setRenderHint(QPainter::Antialiasing);
-    setMinimumSize(320, 220);
+    setUpChartView(this, chart);
     setToolTip(tr("Click a channel to show its histogram (per-channel granularity on axis 0)"));
-    addChartExportActions(this);
-    followPalette(this);
 }
 
 void ChannelRangeChart::clear()

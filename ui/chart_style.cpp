@@ -1,5 +1,7 @@
 #include "chart_style.h"
 
+#include "chart_export.h"
+
 #include <QAbstractAxis>
 #include <QChart>
 #include <QChartView>
@@ -65,6 +67,15 @@ void styleChart(QChart* chart, const QWidget& source)
         axis->setGridLineColor(grid);
         axis->setMinorGridLineColor(grid);
     }
+}
+
+void setUpChartView(QChartView* view, QChart* chart, QSize minimum)
+{
+    view->setChart(chart);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumSize(minimum);
+    addChartExportActions(view);
+    followPalette(view);
 }
 
 void followPalette(QChartView* view)

@@ -4,6 +4,8 @@
 // background, titles, axis labels, grid and legend follow the widget, and follow it again
 // when its palette or font changes. Series keep their own colours, chosen to read on both.
 
+#include <QSize>
+
 class QChart;
 class QChartView;
 class QWidget;
@@ -16,5 +18,10 @@ void styleChart(QChart* chart, const QWidget& source);
 
 // Styles the view's chart now and whenever the view's palette or font changes.
 void followPalette(QChartView* view);
+
+// Gives `view` its chart as every QuantScope chart is set up: antialiased, at least
+// `minimum` (readable in a dock), with Copy / Save as PNG / SVG in its context menu, and in
+// the palette's colours and font from now on.
+void setUpChartView(QChartView* view, QChart* chart, QSize minimum = QSize(320, 220));
 
 } // namespace qs::ui

@@ -1,6 +1,5 @@
 #include "histogram_chart.h"
 
-#include "chart_export.h"
 #include "chart_style.h"
 
 #include <QAreaSeries>
@@ -76,14 +75,10 @@ HistogramChart::HistogramChart(const QString& title, const QString& valueAxisTit
         series->attachAxis(xAxis_);
         series->attachAxis(yAxis_);
     }
-    setChart(chart);
     // Only marks appear in the legend; the other series' markers are hidden in setMarks.
     chart->legend()->setAlignment(Qt::AlignTop);
-    setRenderHint(QPainter::Antialiasing);
+    setUpChartView(this, chart);
     setMouseTracking(true); // the cursor changes over a draggable line
-    setMinimumSize(320, 220);
-    addChartExportActions(this);
-    followPalette(this);
 }
 
 void HistogramChart::clear()

@@ -1,6 +1,5 @@
 #include "layer_error_chart.h"
 
-#include "chart_export.h"
 #include "chart_style.h"
 #include "display_text.h"
 
@@ -34,13 +33,11 @@ LayerErrorChart::LayerErrorChart(QWidget* parent)
     metricCombo_->addItems({tr("SQNR (dB)"), tr("MSE (log)")});
     orderCombo_ = new QComboBox;
     orderCombo_->addItems({tr("Model order"), tr("Worst first")});
-    view_ = new QChartView(new QChart);
-    view_->chart()->legend()->hide();
-    view_->chart()->setTitle(tr("Error per tensor (worst tenth in red; click a bar to select)"));
-    view_->setRenderHint(QPainter::Antialiasing);
-    view_->setMinimumSize(360, 220);
-    addChartExportActions(view_);
-    followPalette(view_);
+    auto* chart = new QChart;
+    chart->legend()->hide();
+    chart->setTitle(tr("Error per tensor (worst tenth in red; click a bar to select)"));
+    view_ = new QChartView;
+    setUpChartView(view_, chart, QSize(360, 220));
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Show")));
