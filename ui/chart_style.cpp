@@ -10,6 +10,9 @@
 #include <QLegend>
 #include <QObject>
 #include <QPalette>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
 
 namespace qs::ui {
 
@@ -84,6 +87,31 @@ void followPalette(QChartView* view)
     if (view->chart())
         styleChart(view->chart(), *view);
     view->installEventFilter(new PaletteFollower(view));
+}
+
+void setRangeWithRoundTicks(QValueAxis* axis, double lo, double hi, int wanted)
+{
+    // Fixed ticks while the range changes: the interval of the old range over the new one
+    // could mean millions of ticks.
+    axis->setTickType(QValueAxis::TicksFixed);
+    axis->setRange(lo, hi);
+    const double span = axis->max() - axis->min();
+    const double magnitude = std::max(std::abs(axis->min()), std::abs(axis->max()));
+    // Qt steps from tick to tick by adding the interval: one below the values' resolution
+    // (a constant tensor's range, 1000 to 1000 + 1e-13) would never reach the end.
+    if (!(span > 0) || !std::isfinite(span) || span < 1e-6 * magnitude || wanted < 1)
+        return;
+    const double raw = span / wanted;
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10 * power;
+    for (double factor : {1.0, 2.0, 5.0})
+        if (factor * power >= raw) {
+            step = factor * power;
+            break;
+        }
+    axis->setTickAnchor(0);
+    axis->setTickInterval(step);
+    axis->setTickType(QValueAxis::TicksDynamic); // last: the interval fits the range now
 }
 
 } // namespace qs::ui

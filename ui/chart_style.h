@@ -8,6 +8,7 @@
 
 class QChart;
 class QChartView;
+class QValueAxis;
 class QWidget;
 
 namespace qs::ui {
@@ -23,5 +24,10 @@ void followPalette(QChartView* view);
 // `minimum` (readable in a dock), with Copy / Save as PNG / SVG in its context menu, and in
 // the palette's colours and font from now on.
 void setUpChartView(QChartView* view, QChart* chart, QSize minimum = QSize(320, 220));
+
+// Sets the axis' range with ticks at round numbers (1, 2 or 5 times a power of ten)
+// anchored at 0, about `wanted` of them: 0 reads as 0 rather than as 3.2e-09, and labels
+// stay short.
+void setRangeWithRoundTicks(QValueAxis* axis, double lo, double hi, int wanted = 5);
 
 } // namespace qs::ui

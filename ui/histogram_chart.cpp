@@ -107,8 +107,8 @@ void HistogramChart::setData(const Histogram& histogram, CountScale scale,
     outline_->replace(outline);
     baseline_->replace({{histogram.lo, 0.0}, {histogram.hi, 0.0}});
     top_ = heights.empty() ? 1.0 : std::max(1.0, *std::max_element(heights.begin(), heights.end()));
-    xAxis_->setRange(histogram.lo, histogram.hi);
-    yAxis_->setRange(0, top_ * 1.05);
+    setRangeWithRoundTicks(xAxis_, histogram.lo, histogram.hi);
+    setRangeWithRoundTicks(yAxis_, 0, top_ * 1.05, 4);
     yAxis_->setTitleText(scale == CountScale::Log ? tr("log\u2081\u2080(1 + count)") : tr("count"));
     // The clipped tails, shaded from the same bins.
     const bool clipped = overlay.clipHi > overlay.clipLo;
