@@ -24,6 +24,9 @@ namespace qs::ui {
 namespace {
 // Beyond this many bars the names under them cannot be read; hovering still names them.
 constexpr int kMaxLabelledBars = 40;
+// Beyond this SQNR a layer is as good as exact (float32 rounding itself is near 150 dB);
+// drawing a near-exact layer at 700 dB would flatten every bar that matters.
+constexpr double kSqnrCeilingDb = 100;
 } // namespace
 
 LayerErrorChart::LayerErrorChart(QWidget* parent)
@@ -122,7 +125,8 @@ void LayerErrorChart::rebuild()
     }
 
     // Exact layers (SQNR +Inf, MSE 0) still get a bar: at the top of the SQNR axis, at the
-    // bottom of the MSE axis; the tooltip gives the true value.
+    // bottom of the MSE axis; the tooltip gives the true value. So do layers above the
+    // ceiling.
     double finiteMax = 0, positiveMin = 0;
     for (const LayerReport& layer : layers) {
         if (std::isfinite(layer.metrics.sqnrDb))
@@ -132,6 +136,8 @@ void LayerErrorChart::rebuild()
                 positiveMin == 0 ? layer.metrics.mse : std::min(positiveMin, layer.metrics.mse);
     }
     const double mseFloor = positiveMin > 0 ? positiveMin / 10 : 1e-12;
+    const bool capped = finiteMax > kSqnrCeilingDb;
+    const double sqnrTop = std::min(finiteMax, kSqnrCeilingDb) + 10;
 
     bars_ = new QBarSet(sqnr ? tr("SQNR") : tr("MSE"));
     bars_->setColor(palette().color(QPalette::Highlight));
@@ -139,8 +145,8 @@ void LayerErrorChart::rebuild()
     QStringList names;
     for (std::size_t bar = 0; bar < barLayers_.size(); ++bar) {
         const LayerReport& layer = layers[barLayers_[bar]];
-        const double value = sqnr ? std::min(layer.metrics.sqnrDb, finiteMax + 10)
-                                  : std::max(layer.metrics.mse, mseFloor);
+        const double value =
+            sqnr ? std::min(layer.metrics.sqnrDb, sqnrTop) : std::max(layer.metrics.mse, mseFloor);
         bars_->append(value);
         if (isWorst[barLayers_[bar]])
             bars_->selectBar(static_cast<int>(bar));
@@ -161,8 +167,9 @@ void LayerErrorChart::rebuild()
     series_->attachAxis(categories);
     if (sqnr) {
         auto* axis = new QValueAxis;
-        axis->setRange(0, (finiteMax + 10) * 1.05);
-        axis->setTitleText(tr("SQNR (dB)"));
+        axis->setRange(0, sqnrTop * 1.05);
+        axis->setTitleText(capped ? tr("SQNR (dB, \u2264 %1)").arg(kSqnrCeilingDb)
+                                  : tr("SQNR (dB)"));
         axis->setLabelFormat(QStringLiteral("%.0f"));
         chart->addAxis(axis, Qt::AlignLeft);
         series_->attachAxis(axis);
