@@ -6,6 +6,7 @@
 #include "model_browser.h"
 #include "report/csv_report.h"
 #include "report/json_report.h"
+#include "report_export.h"
 #include "settings_panel.h"
 #include "tensor_inspector.h"
 #include "tensor_table_model.h"
@@ -295,9 +296,12 @@ void MainWindow::createMenus()
                                   [this] { showExportDialog(ExportFormat::Json); });
     exportCsv_ = file->addAction(tr("Export Report as &CSV\u2026"), this,
                                  [this] { showExportDialog(ExportFormat::Csv); });
+    exportDocument_ = file->addAction(tr("Export Report as &HTML or PDF\u2026"), this,
+                                      [this] { showExportDialog(ExportFormat::Html); });
     exportJson_->setShortcut(QKeySequence(tr("Ctrl+E")));
     exportCsv_->setShortcut(QKeySequence(tr("Ctrl+Shift+E")));
-    for (QAction* action : {exportJson_, exportCsv_})
+    exportDocument_->setShortcut(QKeySequence(tr("Ctrl+P")));
+    for (QAction* action : {exportJson_, exportCsv_, exportDocument_})
         action->setEnabled(false); // until an analysis is in
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -445,7 +449,7 @@ void MainWindow::reanalyze()
     model_->setReport(nullptr);
     browser_->setReport(nullptr);
     layerChart_->setReport(nullptr, {});
-    for (QAction* action : {exportJson_, exportCsv_})
+    for (QAction* action : {exportJson_, exportCsv_, exportDocument_})
         action->setEnabled(false);
     if (currentTensor_)
         inspector_->inspect(modelFile_, *currentTensor_, config);
@@ -457,7 +461,7 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
 {
     setBusy(false);
     const ModelReport& r = *report;
-    for (QAction* action : {exportJson_, exportCsv_})
+    for (QAction* action : {exportJson_, exportCsv_, exportDocument_})
         action->setEnabled(true);
     browser_->setReport(report);
     layerChart_->setReport(report, modelFile_->tensors());
@@ -477,15 +481,52 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
 
 void MainWindow::showExportDialog(ExportFormat format)
 {
-    const bool json = format == ExportFormat::Json;
-    const QString suggested =
-        QFileInfo(windowFilePath()).completeBaseName() +
-        (json ? QStringLiteral(".quantscope.json") : QStringLiteral(".quantscope.csv"));
-    const QString path = QFileDialog::getSaveFileName(
+    const QString base = QFileInfo(windowFilePath()).completeBaseName();
+    QString suggested, filter;
+    switch (format) {
+    case ExportFormat::Json:
+        suggested = base + QStringLiteral(".quantscope.json");
+        filter = tr("JSON (*.json)");
+        break;
+    case ExportFormat::Csv:
+        suggested = base + QStringLiteral(".quantscope.csv");
+        filter = tr("CSV (*.csv)");
+        break;
+    case ExportFormat::Html:
+    case ExportFormat::Pdf:
+        suggested = base + QStringLiteral(".report.html");
+        filter = tr("HTML page (*.html);;PDF document (*.pdf)");
+        break;
+    }
+    QString chosenFilter;
+    QString path = QFileDialog::getSaveFileName(
         this, tr("Export Report"), QFileInfo(windowFilePath()).absoluteDir().filePath(suggested),
-        json ? tr("JSON (*.json)") : tr("CSV (*.csv)"));
-    if (!path.isEmpty())
-        exportReport(path, format);
+        filter, &chosenFilter);
+    if (path.isEmpty())
+        return;
+    if (format == ExportFormat::Html || format == ExportFormat::Pdf) {
+        // The suffix decides; a name without one takes the chosen filter's.
+        if (!reportFormatFor(path))
+            path += chosenFilter.contains(QLatin1String("*.pdf")) ? QStringLiteral(".pdf")
+                                                                  : QStringLiteral(".html");
+        format =
+            *reportFormatFor(path) == ReportFormat::Pdf ? ExportFormat::Pdf : ExportFormat::Html;
+    }
+    exportReport(path, format);
+}
+
+QAction* MainWindow::exportAction(ExportFormat format) const
+{
+    switch (format) {
+    case ExportFormat::Json:
+        return exportJson_;
+    case ExportFormat::Csv:
+        return exportCsv_;
+    case ExportFormat::Html:
+    case ExportFormat::Pdf:
+        break;
+    }
+    return exportDocument_;
 }
 
 bool MainWindow::exportReport(const QString& path, ExportFormat format)
@@ -494,6 +535,19 @@ bool MainWindow::exportReport(const QString& path, ExportFormat format)
     if (!current) {
         reportError(tr("Nothing to export"), tr("No analysis has finished yet."));
         return false;
+    }
+    if (format == ExportFormat::Html || format == ExportFormat::Pdf) {
+        try {
+            exportReportDocument(this, *modelFile_, *current, path,
+                                 format == ExportFormat::Pdf ? ReportFormat::Pdf
+                                                             : ReportFormat::Html);
+            return true;
+        } catch (const CancelledError&) {
+            return false;
+        } catch (const Error& error) {
+            reportError(tr("Cannot export report"), QString::fromStdString(error.what()));
+            return false;
+        }
     }
     // The CLI's own writers: a file exported here and `analyze --json/--csv` agree.
     std::ostringstream text;

@@ -81,10 +81,13 @@ public:
     bool presentationMode() const { return presentation_.has_value(); }
     QAction* presentationAction() const { return presentationAction_; }
 
-    enum class ExportFormat { Json, Csv };
-    // Writes the current report in the CLI's JSON or CSV layout; reports a failure (or
-    // that there is no report yet) and returns false.
+    enum class ExportFormat { Json, Csv, Html, Pdf };
+    // Writes the current report in the CLI's JSON or CSV layout, or as the document of
+    // `quantscope-cli report`; reports a failure (or that there is no report yet) and
+    // returns false.
     bool exportReport(const QString& path, ExportFormat format);
+    // The File menu's action for `format` (Html and Pdf share one).
+    QAction* exportAction(ExportFormat format) const;
 
     // The configuration the settings dock shows; throws UsageError for a combination the
     // core refuses.
@@ -129,6 +132,7 @@ private:
     LayerErrorChart* layerChart_ = nullptr;
     QAction* exportJson_ = nullptr;
     QAction* exportCsv_ = nullptr;
+    QAction* exportDocument_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* presentationAction_ = nullptr;
     struct SavedLook {

@@ -3,10 +3,15 @@
 #include "common/error.h"
 #include "gemm/packed_weights.h"
 #include "quant/quant_options.h"
+#include "report/tool_exports.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <string_view>
+#include <system_error>
 
 namespace qs::cli {
 
@@ -20,6 +25,11 @@ const char* usageText()
       [--json FILE|-] [--csv FILE|-]
       [--matmul [--activations FILE | --act-dist A] [--act-dtype T]
                 [--act-calibration C] [--batch B] [--seed SEED]]
+      [--debugger-csv FILE|-] [--debugger-json FILE|-]
+      [--keep-worst N] [--keep-below DB] [--ort-exclude FILE|-]
+      [--llama-tensor-types FILE|-] [--keep-type TYPE] [--torch-qconfig FILE|-]
+  quantscope-cli report MODEL [analyze's quantization, --tensors, --threads and
+      --matmul options] [--worst N] -o FILE.html|FILE.pdf
   quantscope-cli compare REFERENCE CANDIDATE [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
   quantscope-cli bench [--shape M,N,K]... [--threads N] [--json]
@@ -44,6 +54,16 @@ const char* usageText()
   T      uint8 (asymmetric, default) | int8 (symmetric); X is calibrated per
          tensor with --act-calibration (default: the weights' --calibration)
   B      rows of synthetic X (64); SEED its seed (0)
+  --debugger-csv/-json  the per-layer table in the columns of TFLite's
+         quantization debugger (layer_statistics_dump), of the weight error
+  --keep-worst N / --keep-below DB  the layers to keep in higher precision: the N
+         lowest-SQNR ones and/or those under DB; written as ONNX Runtime
+         {"nodes_to_exclude": [...]} (ONNX models), as llama-quantize
+         --tensor-type-file lines ^NAME$=TYPE (TYPE: f16, bf16, q8_0, q6_K ...;
+         f16), or as a PyTorch QConfigMapping dict {"module_name": [[M, null]]}
+  report writes a self-contained HTML page or an A4 PDF: configuration, sizes and
+         bits per weight, whole-model error, the per-layer chart and table, and
+         the N worst layers' histograms and channel ranges (N: 4, at most 64)
   bench  times the int8 GEMM (packed weights, median of repeated runs); shapes
          default to 128,4096,4096 512,512,512 1,4096,4096; threads to 1
 Exit status: 0 success, 2 bad input or usage, 1 internal error.
@@ -122,6 +142,67 @@ Calibration parseActivationCalibration(const std::string& text)
     }
 }
 
+bool isExportOption(const std::string& arg)
+{
+    for (const char* option :
+         {"--debugger-csv", "--debugger-json", "--ort-exclude", "--llama-tensor-types",
+          "--torch-qconfig", "--keep-worst", "--keep-below", "--keep-type"})
+        if (arg == option)
+            return true;
+    return false;
+}
+
+double parseDecibels(const std::string& option, const std::string& text)
+{
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+        throw UsageError(option + ": invalid value '" + text + "' (expected decibels, e.g. 30)");
+    return value;
+}
+
+// At most one output on standard output; a keep rule and a keep list only together.
+void checkOutputs(const Options& options)
+{
+    const std::vector<std::pair<const char*, const std::optional<std::string>*>> outputs = {
+        {"--json", &options.jsonOut},
+        {"--csv", &options.csvOut},
+        {"--debugger-csv", &options.debuggerCsvOut},
+        {"--debugger-json", &options.debuggerJsonOut},
+        {"--ort-exclude", &options.ortExcludeOut},
+        {"--llama-tensor-types", &options.llamaTypesOut},
+        {"--torch-qconfig", &options.torchQconfigOut}};
+    std::vector<std::string> onStdout;
+    for (const auto& [name, destination] : outputs)
+        if (*destination && **destination == "-")
+            onStdout.emplace_back(name);
+    if (onStdout.size() > 1)
+        throw UsageError(onStdout[0] + " - and " + onStdout[1] +
+                         " -: only one report can go to standard output");
+    const bool rule = options.keep.worst || options.keep.belowSqnrDb;
+    const bool list = options.ortExcludeOut || options.llamaTypesOut || options.torchQconfigOut;
+    if (list && !rule)
+        throw UsageError("which layers to keep? give --keep-worst N and/or --keep-below DB");
+    if (rule && !list)
+        throw UsageError(std::string(options.keep.worst ? "--keep-worst" : "--keep-below") +
+                         ": say where the list goes (--ort-exclude, --llama-tensor-types or "
+                         "--torch-qconfig)");
+}
+
+bool isReportFileName(const std::string& path)
+{
+    std::string lower = path;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    for (const char* suffix : {".html", ".htm", ".pdf"}) {
+        const std::string_view end(suffix);
+        if (lower.size() > end.size() &&
+            lower.compare(lower.size() - end.size(), end.size(), end) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool isMatmulOption(const std::string& arg)
 {
     for (const char* option :
@@ -159,7 +240,7 @@ Options parseOptions(const std::vector<std::string>& args)
     Options options;
     ArgCursor cursor(args);
     if (cursor.done())
-        throw UsageError("missing command (info, analyze, compare or bench); see --help");
+        throw UsageError("missing command (info, analyze, report, compare or bench); see --help");
     const std::string command = cursor.take();
     if (command == "--help" || command == "-h" || command == "help")
         return options;
@@ -171,13 +252,15 @@ Options parseOptions(const std::vector<std::string>& args)
         options.command = Options::Command::Info;
     else if (command == "analyze")
         options.command = Options::Command::Analyze;
+    else if (command == "report")
+        options.command = Options::Command::Report;
     else if (command == "compare")
         options.command = Options::Command::Compare;
     else if (command == "bench")
         options.command = Options::Command::Bench;
     else
         throw UsageError("unknown command '" + command +
-                         "' (expected info, analyze, compare or bench)");
+                         "' (expected info, analyze, report, compare or bench)");
     if (options.command == Options::Command::Bench)
         return parseBenchOptions(options, cursor);
 
@@ -186,6 +269,8 @@ Options parseOptions(const std::vector<std::string>& args)
     MatmulOptions matmulOptions;
     std::vector<std::string> matmulOptionsGiven;
     const bool compare = options.command == Options::Command::Compare;
+    const bool report = options.command == Options::Command::Report;
+    const bool analyzes = options.command == Options::Command::Analyze || report;
     while (!cursor.done()) {
         const std::string arg = cursor.take();
         const bool info = options.command == Options::Command::Info;
@@ -199,9 +284,15 @@ Options parseOptions(const std::vector<std::string>& args)
         } else if (compare && isQuantizationOption(arg)) {
             throw UsageError("compare: " + arg +
                              " does not apply (compare measures the candidate's stored values)");
-        } else if (options.command != Options::Command::Analyze &&
-                   (arg == "--matmul" || isMatmulOption(arg))) {
-            throw UsageError(arg + " applies to analyze only");
+        } else if (!analyzes && (arg == "--matmul" || isMatmulOption(arg))) {
+            throw UsageError(arg + " applies to analyze and report only");
+        } else if (report && (arg == "-o" || arg == "--output")) {
+            options.reportOut = cursor.value(arg);
+        } else if (report && arg == "--worst") {
+            options.reportWorst = parseInteger<std::size_t>(arg, cursor.value(arg), 0, 64);
+        } else if (report && (arg == "--json" || arg == "--csv")) {
+            throw UsageError(arg + ": report writes one document (-o); analyze writes " +
+                             arg.substr(2));
         } else if (arg == "--matmul") {
             matmul = true;
         } else if (isMatmulOption(arg)) {
@@ -226,6 +317,30 @@ Options parseOptions(const std::vector<std::string>& args)
                 quantizationWords.push_back(cursor.value(arg));
                 checkQuantizationValue(arg, quantizationWords.back()); // reported where met
             }
+        } else if (options.command == Options::Command::Analyze && isExportOption(arg)) {
+            const std::string& value = cursor.value(arg);
+            if (arg == "--debugger-csv")
+                options.debuggerCsvOut = value;
+            else if (arg == "--debugger-json")
+                options.debuggerJsonOut = value;
+            else if (arg == "--ort-exclude")
+                options.ortExcludeOut = value;
+            else if (arg == "--llama-tensor-types")
+                options.llamaTypesOut = value;
+            else if (arg == "--torch-qconfig")
+                options.torchQconfigOut = value;
+            else if (arg == "--keep-worst")
+                options.keep.worst = parseInteger<std::size_t>(arg, value, 1, 1u << 30);
+            else if (arg == "--keep-below")
+                options.keep.belowSqnrDb = parseDecibels(arg, value);
+            else if (!isLlamaKeepType(value))
+                throw UsageError("--keep-type: '" + value +
+                                 "' is not a ggml type llama-quantize takes (f16, bf16, q8_0, "
+                                 "q6_K ...)");
+            else
+                options.keepType = value;
+        } else if (isExportOption(arg)) {
+            throw UsageError(arg + " applies to analyze only");
         } else if (arg == "--tensors") {
             options.tensorRegex = cursor.value(arg);
         } else if (arg == "--threads") {
@@ -249,11 +364,17 @@ Options parseOptions(const std::vector<std::string>& args)
         throw UsageError(compare ? "missing REFERENCE and CANDIDATE files" : "missing MODEL file");
     if (compare && options.candidate.empty())
         throw UsageError("missing CANDIDATE file");
+    if (report) {
+        if (options.reportOut.empty())
+            throw UsageError("report: missing -o FILE.html or FILE.pdf");
+        if (!isReportFileName(options.reportOut))
+            throw UsageError("-o " + options.reportOut +
+                             ": a report is .html, .htm or .pdf (the suffix chooses)");
+    }
     // In the order the checks have always been made: the preset against --dtype, the two
     // reports on standard output, then the combination of settings.
     options.config = parseQuantizationOptions(quantizationWords, ValidateConfig::Later);
-    if (options.jsonOut && options.csvOut && *options.jsonOut == "-" && *options.csvOut == "-")
-        throw UsageError("--json - and --csv -: only one report can go to standard output");
+    checkOutputs(options);
     validate(options.config);
     if (!matmul && !matmulOptionsGiven.empty())
         throw UsageError(matmulOptionsGiven.front() + " needs --matmul");

@@ -2,6 +2,7 @@
 // The command line of quantscope-cli, parsed into a value; UsageError on anything wrong.
 
 #include "analysis/layer_output.h"
+#include "analysis/layer_ranking.h"
 #include "quant/quant_config.h"
 
 #include <array>
@@ -13,7 +14,15 @@
 namespace qs::cli {
 
 struct Options {
-    enum class Command { Help, Version, Info, Analyze, Compare, Bench } command = Command::Help;
+    enum class Command {
+        Help,
+        Version,
+        Info,
+        Analyze,
+        Compare,
+        Bench,
+        Report
+    } command = Command::Help;
     std::string model;     // compare: the reference
     std::string candidate; // compare only
     bool infoJson = false;
@@ -23,6 +32,18 @@ struct Options {
     std::optional<std::string> jsonOut; // "-" for stdout
     std::optional<std::string> csvOut;
     std::optional<MatmulOptions> matmul; // analyze --matmul
+    // analyze: the table for TFLite debugger notebooks, and which layers to keep in higher
+    // precision written in the forms ONNX Runtime, llama-quantize and PyTorch take
+    std::optional<std::string> debuggerCsvOut;
+    std::optional<std::string> debuggerJsonOut;
+    KeepRule keep;
+    std::optional<std::string> ortExcludeOut;
+    std::optional<std::string> llamaTypesOut;
+    std::optional<std::string> torchQconfigOut;
+    std::string keepType = "f16";
+    // report: where (its suffix says HTML or PDF) and how many worst layers to draw
+    std::string reportOut;
+    std::size_t reportWorst = 4;
     // bench: (M, N, K) shapes, and whether to print JSON instead of a table
     std::vector<std::array<std::int64_t, 3>> benchShapes;
     bool benchJson = false;

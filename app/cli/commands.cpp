@@ -9,6 +9,10 @@
 #include "report/csv_report.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
+#include "report/tool_exports.h"
+#ifdef QS_HAVE_REPORTS
+#include "report_command.h"
+#endif
 #include "terminal_progress.h"
 
 #include <fstream>
@@ -56,6 +60,41 @@ std::optional<std::regex> tensorFilter(const Options& options)
     }
 }
 
+bool anyExportOnStdout(const Options& options)
+{
+    for (const auto* destination :
+         {&options.debuggerCsvOut, &options.debuggerJsonOut, &options.ortExcludeOut,
+          &options.llamaTypesOut, &options.torchQconfigOut})
+        if (*destination && **destination == "-")
+            return true;
+    return false;
+}
+
+void writeJson(const std::string& destination, const nlohmann::ordered_json& json)
+{
+    writeTo(destination, [&](std::ostream& out) { out << json.dump(2) << '\n'; });
+}
+
+// The forms other tools read (see report/tool_exports.h).
+void writeToolExports(const Options& options, const ModelReport& report,
+                      const std::vector<TensorInfo>& tensors)
+{
+    if (options.debuggerCsvOut)
+        writeTo(*options.debuggerCsvOut,
+                [&](std::ostream& out) { writeDebuggerCsv(out, report, tensors); });
+    if (options.debuggerJsonOut)
+        writeJson(*options.debuggerJsonOut, debuggerJson(report, tensors));
+    const auto kept = layersToKeep(report, options.keep);
+    if (options.ortExcludeOut)
+        writeJson(*options.ortExcludeOut, ortNodesToExclude(report, tensors, kept));
+    if (options.llamaTypesOut)
+        writeTo(*options.llamaTypesOut, [&](std::ostream& out) {
+            writeLlamaTensorTypes(out, report, kept, options.keepType);
+        });
+    if (options.torchQconfigOut)
+        writeJson(*options.torchQconfigOut, torchQconfigMapping(report, kept));
+}
+
 template <typename Report>
 void writeReports(const Options& options, const Report& report,
                   nlohmann::ordered_json (*toJson)(const Report&),
@@ -67,25 +106,16 @@ void writeReports(const Options& options, const Report& report,
                 [&](std::ostream& out) { out << toJson(report).dump(2) << '\n'; });
     if (options.csvOut)
         writeTo(*options.csvOut, [&](std::ostream& out) { toCsv(out, report); });
-    if (!options.jsonOut && !options.csvOut)
+    if (!options.jsonOut && !options.csvOut && !anyExportOnStdout(options))
         toText(std::cout, report);
 }
 
 int runAnalyze(const Options& options)
 {
-    AnalyzeOptions analyzeOptions;
-    analyzeOptions.threads = options.threads;
-    analyzeOptions.tensorFilter = tensorFilter(options);
-    analyzeOptions.matmul = options.matmul;
     const auto model = openModel(options.model);
-    ModelReport report;
-    {
-        std::optional<TerminalProgress> progress;
-        if (TerminalProgress::wanted())
-            analyzeOptions.progress = &progress.emplace();
-        report = analyzeModel(*model, options.config, analyzeOptions);
-    }
+    const ModelReport report = analyzeWithProgress(*model, options, options.config);
     writeReports(options, report, reportJson, writeCsvReport, writeReportText);
+    writeToolExports(options, report, model->tensors());
     return 0;
 }
 
@@ -108,6 +138,19 @@ int runCompare(const Options& options)
 }
 } // namespace
 
+ModelReport analyzeWithProgress(const ModelFile& model, const Options& options,
+                                const QuantConfig& config)
+{
+    AnalyzeOptions analyzeOptions;
+    analyzeOptions.threads = options.threads;
+    analyzeOptions.tensorFilter = tensorFilter(options);
+    analyzeOptions.matmul = options.matmul;
+    std::optional<TerminalProgress> progress;
+    if (TerminalProgress::wanted())
+        analyzeOptions.progress = &progress.emplace();
+    return analyzeModel(model, config, analyzeOptions);
+}
+
 int runCommand(const Options& options)
 {
     switch (options.command) {
@@ -125,6 +168,12 @@ int runCommand(const Options& options)
         return runCompare(options);
     case Options::Command::Bench:
         return runBench(options);
+    case Options::Command::Report:
+#ifdef QS_HAVE_REPORTS
+        return runReport(options);
+#else
+        throw UsageError("report: this quantscope-cli was built without Qt (QS_BUILD_GUI=OFF)");
+#endif
     }
     return 1;
 }

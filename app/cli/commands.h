@@ -1,8 +1,14 @@
 #pragma once
 
+#include "analysis/model_analyzer.h"
 #include "cli_options.h"
 
 namespace qs::cli {
+
+// analyzeModel with the command line's threads, --tensors and --matmul, its progress shown
+// on a terminal's standard error.
+ModelReport analyzeWithProgress(const ModelFile& model, const Options& options,
+                                const QuantConfig& config);
 
 // Runs a parsed command; returns the process exit status. Throws qs errors upward.
 int runCommand(const Options& options);

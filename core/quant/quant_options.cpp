@@ -85,4 +85,28 @@ QuantConfig parseQuantizationOptions(const std::vector<std::string>& words,
     return config;
 }
 
+std::vector<std::string> quantizationWords(const QuantConfig& config)
+{
+    const QuantConfig defaults;
+    std::vector<std::string> words;
+    auto add = [&](const char* option, const std::string& value, const std::string& byDefault) {
+        if (value != byDefault)
+            words.insert(words.end(), {option, value});
+    };
+    if (config.preset != Preset::None) {
+        words = {"--preset", toString(config.preset)};
+    } else {
+        add("--dtype", toString(config.format), toString(defaults.format));
+        add("--scheme", toString(config.scheme), toString(defaults.scheme));
+        add("--granularity", toString(config.granularity), toString(defaults.granularity));
+        add("--calibration", toString(config.calibration), toString(defaults.calibration));
+        if (config.narrowRange)
+            words.emplace_back("--narrow-range");
+        if (config.fpMode)
+            words.insert(words.end(), {"--fp-mode", toString(*config.fpMode)});
+    }
+    add("--convention", toString(config.convention), toString(defaults.convention));
+    return words;
+}
+
 } // namespace qs

@@ -28,4 +28,8 @@ enum class ValidateConfig { Now, Later };
 QuantConfig parseQuantizationOptions(const std::vector<std::string>& words,
                                      ValidateConfig validation = ValidateConfig::Now);
 
+// The shortest option words that parseQuantizationOptions turns back into `config`
+// (defaults left out; a preset stands for its format, scheme and granularity).
+std::vector<std::string> quantizationWords(const QuantConfig& config);
+
 } // namespace qs

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <sys/wait.h>
 
 namespace qs {
@@ -349,6 +350,137 @@ TEST(CliMatmul, MessagesNameTheOptionGiven)
     const CliRun huge = runCli({"bench", "--shape", "65536,65536,65793"});
     EXPECT_EQ(huge.status, 2);
     EXPECT_NE(huge.err.find("2^30"), std::string::npos) << huge.err;
+}
+
+} // namespace
+} // namespace qs
+
+namespace qs {
+namespace {
+
+#ifdef QS_CLI_HAS_REPORTS
+TEST(CliReport, WritesHtmlAndPdfWithoutADisplay)
+{
+    test::TempDir dir;
+    const std::string html = dir.file("svtr.html").string();
+    const CliRun r = runCli({"report", kModel, "--dtype", "int4", "--worst", "2", "-o", html});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(r.err.empty()) << r.err; // Qt's own chatter stays out of a batch tool
+    const auto bytes = test::readFile(html);
+    const std::string page(bytes.begin(), bytes.end());
+    EXPECT_NE(page.find("<h3>linear_"), std::string::npos);
+    EXPECT_NE(page.find("--dtype int4</code>"), std::string::npos);
+    std::size_t images = 0;
+    for (auto at = page.find("data:image/png;base64,"); at != std::string::npos;
+         at = page.find("data:image/png;base64,", at + 1))
+        ++images;
+    EXPECT_EQ(images, 1u + 2 * 3); // layer chart; two histograms and channels per worst layer
+
+    const std::string pdf = dir.file("svtr.PDF").string();
+    const CliRun p = runCli({"report", kModel, "--granularity", "tensor", "--output", pdf});
+    ASSERT_EQ(p.status, 0) << p.err;
+    const auto pdfBytes = test::readFile(pdf);
+    ASSERT_GT(pdfBytes.size(), 1000u);
+    EXPECT_EQ(std::string(pdfBytes.begin(), pdfBytes.begin() + 5), "%PDF-");
+}
+
+TEST(CliReport, BadInputIsOneLineAndStatusTwo)
+{
+    test::TempDir dir;
+    const std::string out = dir.file("r.html").string();
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {{"report", kModel}, "missing -o"},
+        {{"report", kModel, "-o", dir.file("r.txt").string()}, ".html, .htm or .pdf"},
+        {{"report", kModel, "-o", out, "--json", "-"}, "report writes one document"},
+        {{"report", kModel, "-o", out, "--worst", "65"}, "--worst"},
+        {{"report", std::string(QS_TEST_DATA_DIR) + "/missing.safetensors", "-o", out},
+         "missing.safetensors"},
+        {{"report", kModel, "-o", dir.file("no/such/dir/r.pdf").string()}, "no/such/dir/r.pdf"},
+    };
+    for (const Case& c : cases) {
+        const CliRun r = runCli(c.args);
+        EXPECT_EQ(r.status, 2) << c.says;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(out));
+}
+#else
+TEST(CliReport, NeedsTheQtBuild)
+{
+    const CliRun r = runCli({"report", kModel, "-o", "r.html"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("built without Qt"), std::string::npos) << r.err;
+}
+#endif
+
+} // namespace
+} // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(CliExports, DebuggerTableAndKeepListsForOtherTools)
+{
+    test::TempDir dir;
+    const std::string onnx =
+        (test::sharedModelsDir() / "ch_ppocr_mobile_v2.0_cls_infer.onnx").string();
+    const std::string ort = dir.file("exclude.json").string();
+    const std::string torch = dir.file("qconfig.json").string();
+    const std::string table = dir.file("debugger.csv").string();
+    const CliRun r =
+        runCli({"analyze", onnx, "--dtype", "int4", "--keep-worst", "3", "--ort-exclude", ort,
+                "--torch-qconfig", torch, "--debugger-csv", table});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("SQNR"), std::string::npos) << "the table still goes to stdout";
+    const auto read = [](const std::string& path) {
+        const auto bytes = test::readFile(path);
+        return std::string(bytes.begin(), bytes.end());
+    };
+    const auto excluded = nlohmann::json::parse(read(ort));
+    EXPECT_GE(excluded["nodes_to_exclude"].size(), 1u);
+    EXPECT_LE(excluded["nodes_to_exclude"].size(), 3u);
+    EXPECT_EQ(nlohmann::json::parse(read(torch))["module_name"].size(), 3u);
+    EXPECT_EQ(read(table).rfind("op_name,tensor_idx,num_elements,", 0), 0u);
+
+    // A keep list on stdout replaces the table there.
+    const CliRun llama = runCli({"analyze", kModel, "--keep-worst", "5", "--keep-below", "-5",
+                                 "--llama-tensor-types", "-", "--keep-type", "q8_0"});
+    ASSERT_EQ(llama.status, 0) << llama.err;
+    std::istringstream lines(llama.out);
+    int count = 0;
+    for (std::string line; std::getline(lines, line); ++count) {
+        EXPECT_EQ(line.front(), '^') << line;
+        EXPECT_EQ(line.substr(line.size() - 6), "$=q8_0") << line;
+    }
+    EXPECT_EQ(count, 5) << llama.out;
+}
+
+TEST(CliExports, MisuseIsOneLineAndStatusTwo)
+{
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {{"analyze", kModel, "--keep-worst", "3"}, "say where the list goes"},
+        {{"analyze", kModel, "--torch-qconfig", "-"}, "which layers to keep"},
+        {{"analyze", kModel, "--keep-below", "loud", "--torch-qconfig", "-"}, "decibels"},
+        {{"analyze", kModel, "--keep-type", "q9_9"}, "q9_9"},
+        {{"analyze", kModel, "--json", "-", "--debugger-csv", "-"}, "only one report"},
+        {{"analyze", kModel, "--keep-worst", "2", "--ort-exclude", "-"}, "not ONNX"},
+        {{"compare", kModel, kModel, "--debugger-csv", "-"}, "applies to analyze only"},
+    };
+    for (const Case& c : cases) {
+        const CliRun r = runCli(c.args);
+        EXPECT_EQ(r.status, 2) << c.says;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // The window end to end on the real PP-OCRv4 SVTR neck: open, analyse off the GUI thread,
 // re-analyse on a settings change, bad files and bad settings, cancel and stale results.
 
+#include "analysis/layer_ranking.h"
 #include "analysis_runner.h"
 #include "chart_export.h"
 #include "common/error.h"
@@ -588,6 +589,36 @@ TEST_F(MainWindowTest, ExportsTheReportInTheCliLayouts)
                                       MainWindow::ExportFormat::Json));
     EXPECT_EQ(errors_.size(), before + 1);
     EXPECT_TRUE(errors_.back().message.contains(QStringLiteral("missing/report.json")));
+}
+
+TEST_F(MainWindowTest, ExportsTheHtmlAndPdfReport)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    EXPECT_FALSE(window_.exportAction(MainWindow::ExportFormat::Html)->isEnabled());
+    ASSERT_TRUE(openAndAnalyse());
+    EXPECT_TRUE(window_.exportAction(MainWindow::ExportFormat::Html)->isEnabled());
+    const QString html = dir.filePath(QStringLiteral("report.html"));
+    ASSERT_TRUE(window_.exportReport(html, MainWindow::ExportFormat::Html));
+    QFile page(html);
+    ASSERT_TRUE(page.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(page.readAll());
+    // The window's own report: its configuration and its worst layer first.
+    const auto& report = *window_.report();
+    EXPECT_TRUE(
+        text.contains(QStringLiteral("<th>Granularity</th><td>%1</td>")
+                          .arg(QString::fromStdString(toString(report.config.granularity)))));
+    EXPECT_TRUE(text.contains(
+        QStringLiteral("<h3>%1</h3>")
+            .arg(QString::fromStdString(report.layers[worstLayers(report, 1).front()].name))));
+    EXPECT_GE(text.count(QStringLiteral("data:image/png;base64,")), 4);
+
+    const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
+    ASSERT_TRUE(window_.exportReport(pdf, MainWindow::ExportFormat::Pdf));
+    QFile document(pdf);
+    ASSERT_TRUE(document.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(document.read(5) == "%PDF-");
+    EXPECT_TRUE(errors_.empty());
 }
 
 } // namespace
