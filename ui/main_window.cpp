@@ -2,6 +2,7 @@
 
 #include "analysis_runner.h"
 #include "common/error.h"
+#include "compare_panel.h"
 #include "layer_error_chart.h"
 #include "model_browser.h"
 #include "report/csv_report.h"
@@ -123,6 +124,17 @@ MainWindow::MainWindow(QWidget* parent)
     inspectorDock->raise();
     connect(layerChart_, &LayerErrorChart::tensorSelected, this, &MainWindow::selectTensor);
 
+    // A/B: closed until asked for (View > Compare), and idle while closed.
+    compare_ = new ComparePanel;
+    compareDock_ = new QDockWidget(tr("Compare (A/B)"), this);
+    compareDock_->setObjectName(QStringLiteral("compareDock"));
+    compareDock_->setWidget(compare_);
+    addDockWidget(Qt::BottomDockWidgetArea, compareDock_);
+    tabifyDockWidget(layersDock, compareDock_);
+    compareDock_->hide();
+    inspectorDock->raise();
+    connect(compare_, &ComparePanel::tensorSelected, this, &MainWindow::selectTensor);
+
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
                 if (current.isValid())
@@ -176,7 +188,8 @@ void MainWindow::resetLayout()
 {
     restoreState(defaultState_);
     for (QDockWidget* dock : findChildren<QDockWidget*>())
-        dock->show();
+        if (dock != compareDock_) // opened on request only
+            dock->show();
 }
 
 namespace {
@@ -422,6 +435,7 @@ bool MainWindow::openModel(const QString& path)
     browser_->setTensors(modelFile_->tensors());
     currentTensor_.reset();
     inspector_->clear();
+    compare_->setModel(modelFile_);
     fitColumns();
     setWindowFilePath(path);
     setWindowTitle(tr("%1 \u2014 QuantScope").arg(QFileInfo(path).fileName()));
@@ -451,6 +465,7 @@ void MainWindow::reanalyze()
     layerChart_->setReport(nullptr, {});
     for (QAction* action : {exportJson_, exportCsv_, exportDocument_})
         action->setEnabled(false);
+    compare_->setFirst(config, nullptr);
     if (currentTensor_)
         inspector_->inspect(modelFile_, *currentTensor_, config);
     summary_->setText(tr("Analysing %1 tensors\u2026").arg(modelFile_->tensors().size()));
@@ -465,6 +480,7 @@ void MainWindow::onAnalysisReady(std::shared_ptr<const ModelReport> report)
         action->setEnabled(true);
     browser_->setReport(report);
     layerChart_->setReport(report, modelFile_->tensors());
+    compare_->setFirst(report->config, report);
     model_->setReport(std::move(report));
     fitColumns();
     QString tensors = tr("%1 of %2 tensors analysed").arg(r.layers.size()).arg(r.tensorCount);
@@ -574,6 +590,7 @@ void MainWindow::selectTensor(std::size_t tensor)
     currentTensor_ = tensor;
     showTensorInTable(tensor);
     browser_->selectTensor(tensor);
+    compare_->showTensor(tensor);
     try {
         inspector_->inspect(modelFile_, tensor, currentConfig());
     } catch (const UsageError&) {

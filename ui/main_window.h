@@ -17,6 +17,7 @@ class QDragEnterEvent;
 class QDropEvent;
 class QMenu;
 class QComboBox;
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -27,6 +28,7 @@ class QTableView;
 namespace qs::ui {
 
 class AnalysisRunner;
+class ComparePanel;
 class LayerErrorChart;
 class ModelBrowser;
 class SettingsPanel;
@@ -52,6 +54,8 @@ public:
 
     // The parts tests drive and read.
     AnalysisRunner* analysisRunner() const { return runner_; }
+    ComparePanel* comparePanel() const { return compare_; }
+    QDockWidget* compareDock() const { return compareDock_; }
     TensorTableModel* tensorModel() const { return model_; }
     QSortFilterProxyModel* proxyModel() const { return proxy_; }
     QTableView* tableView() const { return table_; }
@@ -133,6 +137,8 @@ private:
     QAction* exportJson_ = nullptr;
     QAction* exportCsv_ = nullptr;
     QAction* exportDocument_ = nullptr;
+    ComparePanel* compare_ = nullptr;
+    QDockWidget* compareDock_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* presentationAction_ = nullptr;
     struct SavedLook {

@@ -25,7 +25,7 @@ const char* usageText()
       [--json FILE|-] [--csv FILE|-]
       [--matmul [--activations FILE | --act-dist A] [--act-dtype T]
                 [--act-calibration C] [--batch B] [--seed SEED]]
-      [--debugger-csv FILE|-] [--debugger-json FILE|-]
+      [--vs "OPTIONS"] [--debugger-csv FILE|-] [--debugger-json FILE|-]
       [--keep-worst N] [--keep-below DB] [--ort-exclude FILE|-]
       [--llama-tensor-types FILE|-] [--keep-type TYPE] [--torch-qconfig FILE|-]
   quantscope-cli report MODEL [analyze's quantization, --tensors, --threads and
@@ -54,6 +54,9 @@ const char* usageText()
   T      uint8 (asymmetric, default) | int8 (symmetric); X is calibrated per
          tensor with --act-calibration (default: the weights' --calibration)
   B      rows of synthetic X (64); SEED its seed (0)
+  --vs   analyses again with the quantization options in OPTIONS (one argument,
+         e.g. --vs "--dtype int4 --granularity group:64") and adds that SQNR and
+         the difference per layer and for the model, with both bits per weight
   --debugger-csv/-json  the per-layer table in the columns of TFLite's
          quantization debugger (layer_statistics_dump), of the weight error
   --keep-worst N / --keep-below DB  the layers to keep in higher precision: the N
@@ -140,6 +143,24 @@ Calibration parseActivationCalibration(const std::string& text)
             message = "--act-calibration" + message.substr(weightOption.size());
         throw UsageError(message);
     }
+}
+
+std::vector<std::string> splitWords(const std::string& text)
+{
+    std::vector<std::string> words;
+    std::string word;
+    for (char c : text) {
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            if (!word.empty())
+                words.push_back(std::move(word));
+            word.clear();
+        } else {
+            word += c;
+        }
+    }
+    if (!word.empty())
+        words.push_back(std::move(word));
+    return words;
 }
 
 bool isExportOption(const std::string& arg)
@@ -265,6 +286,7 @@ Options parseOptions(const std::vector<std::string>& args)
         return parseBenchOptions(options, cursor);
 
     std::vector<std::string> quantizationWords;
+    std::optional<std::vector<std::string>> vsWords;
     bool matmul = false;
     MatmulOptions matmulOptions;
     std::vector<std::string> matmulOptionsGiven;
@@ -317,6 +339,8 @@ Options parseOptions(const std::vector<std::string>& args)
                 quantizationWords.push_back(cursor.value(arg));
                 checkQuantizationValue(arg, quantizationWords.back()); // reported where met
             }
+        } else if (options.command == Options::Command::Analyze && arg == "--vs") {
+            vsWords = splitWords(cursor.value(arg));
         } else if (options.command == Options::Command::Analyze && isExportOption(arg)) {
             const std::string& value = cursor.value(arg);
             if (arg == "--debugger-csv")
@@ -339,7 +363,7 @@ Options parseOptions(const std::vector<std::string>& args)
                                  "q6_K ...)");
             else
                 options.keepType = value;
-        } else if (isExportOption(arg)) {
+        } else if (isExportOption(arg) || arg == "--vs") {
             throw UsageError(arg + " applies to analyze only");
         } else if (arg == "--tensors") {
             options.tensorRegex = cursor.value(arg);
@@ -376,6 +400,13 @@ Options parseOptions(const std::vector<std::string>& args)
     options.config = parseQuantizationOptions(quantizationWords, ValidateConfig::Later);
     checkOutputs(options);
     validate(options.config);
+    if (vsWords) {
+        try {
+            options.vsConfig = parseQuantizationOptions(*vsWords);
+        } catch (const UsageError& error) {
+            throw UsageError(std::string("--vs: ") + error.what());
+        }
+    }
     if (!matmul && !matmulOptionsGiven.empty())
         throw UsageError(matmulOptionsGiven.front() + " needs --matmul");
     if (matmul) {

@@ -27,6 +27,7 @@ struct Options {
     std::string candidate; // compare only
     bool infoJson = false;
     QuantConfig config;
+    std::optional<QuantConfig> vsConfig; // analyze --vs "OPTIONS": a second configuration
     std::optional<std::string> tensorRegex;
     int threads = 0;
     std::optional<std::string> jsonOut; // "-" for stdout

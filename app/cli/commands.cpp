@@ -10,6 +10,7 @@
 #include "report/json_report.h"
 #include "report/text_report.h"
 #include "report/tool_exports.h"
+#include "report/vs_report.h"
 #ifdef QS_HAVE_REPORTS
 #include "report_command.h"
 #endif
@@ -95,26 +96,42 @@ void writeToolExports(const Options& options, const ModelReport& report,
         writeJson(*options.torchQconfigOut, torchQconfigMapping(report, kept));
 }
 
-template <typename Report>
-void writeReports(const Options& options, const Report& report,
-                  nlohmann::ordered_json (*toJson)(const Report&),
-                  void (*toCsv)(std::ostream&, const Report&),
-                  void (*toText)(std::ostream&, const Report&))
+// The report in the layouts asked for: --json, --csv, else the table on standard output
+// (unless an export took it).
+void writeReports(const Options& options, const std::function<nlohmann::ordered_json()>& json,
+                  const std::function<void(std::ostream&)>& csv,
+                  const std::function<void(std::ostream&)>& text)
 {
     if (options.jsonOut)
-        writeTo(*options.jsonOut,
-                [&](std::ostream& out) { out << toJson(report).dump(2) << '\n'; });
+        writeJson(*options.jsonOut, json());
     if (options.csvOut)
-        writeTo(*options.csvOut, [&](std::ostream& out) { toCsv(out, report); });
+        writeTo(*options.csvOut, csv);
     if (!options.jsonOut && !options.csvOut && !anyExportOnStdout(options))
-        toText(std::cout, report);
+        text(std::cout);
 }
 
 int runAnalyze(const Options& options)
 {
     const auto model = openModel(options.model);
     const ModelReport report = analyzeWithProgress(*model, options, options.config);
-    writeReports(options, report, reportJson, writeCsvReport, writeReportText);
+    if (options.vsConfig) {
+        const ConfigComparison vs =
+            pairWith(report, analyzeWithProgress(*model, options, *options.vsConfig));
+        writeReports(
+            options,
+            [&] {
+                auto doc = reportJson(report);
+                addVsJson(doc, report, vs);
+                return doc;
+            },
+            [&](std::ostream& out) { writeCsvReport(out, report, vsCsvColumns(report, vs)); },
+            [&](std::ostream& out) { writeReportText(out, report, vsTextColumns(report, vs)); });
+    } else {
+        writeReports(
+            options, [&] { return reportJson(report); },
+            [&](std::ostream& out) { writeCsvReport(out, report); },
+            [&](std::ostream& out) { writeReportText(out, report); });
+    }
     writeToolExports(options, report, model->tensors());
     return 0;
 }
@@ -133,7 +150,10 @@ int runCompare(const Options& options)
             compareOptions.progress = &progress.emplace();
         report = compareModels(*reference, *candidate, compareOptions);
     }
-    writeReports(options, report, compareJson, writeCompareCsv, writeCompareText);
+    writeReports(
+        options, [&] { return compareJson(report); },
+        [&](std::ostream& out) { writeCompareCsv(out, report); },
+        [&](std::ostream& out) { writeCompareText(out, report); });
     return 0;
 }
 } // namespace

@@ -23,7 +23,7 @@ void writeOutputColumns(std::ostream& out, const LayerReport& layer)
 }
 } // namespace
 
-void writeCsvReport(std::ostream& out, const ModelReport& report)
+void writeCsvReport(std::ostream& out, const ModelReport& report, const ExtraColumns& extra)
 {
     out << "name,shape,dtype,numel,nonfinite,blocks,scale_min,scale_max,scale,zero_point,mse,rmse,"
            "max_abs_err,mean_err,sqnr_db,cosine,rel_fro,clipped_frac,overflow,underflow";
@@ -31,8 +31,11 @@ void writeCsvReport(std::ostream& out, const ModelReport& report)
         out << ",output_m,output_n,output_k,act_scale,act_zero_point,output_mse,output_rmse,"
                "output_max_abs_err,output_mean_err,output_sqnr_db,output_cosine,output_rel_fro,"
                "output_skipped";
+    for (const std::string& name : extra.header)
+        out << ',' << name;
     out << '\n';
-    for (const LayerReport& l : report.layers) {
+    for (std::size_t index = 0; index < report.layers.size(); ++index) {
+        const LayerReport& l = report.layers[index];
         const ErrorMetrics& m = l.metrics;
         out << csvText(l.name) << ',' << shapeToString(l.shape) << ',' << dtypeName(l.dtype) << ','
             << l.numel << ',' << l.nonfinite << ',' << l.blocks << ',' << csvNumber(l.scaleMin)
@@ -45,6 +48,9 @@ void writeCsvReport(std::ostream& out, const ModelReport& report)
             << (l.casts ? std::to_string(l.casts->underflow) : "");
         if (report.matmul)
             writeOutputColumns(out, l);
+        if (extra.cells)
+            for (const std::string& cell : extra.cells(index))
+                out << ',' << cell;
         out << '\n';
     }
 }

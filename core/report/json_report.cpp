@@ -55,24 +55,6 @@ nlohmann::ordered_json infoJson(const ModelFile& model)
 }
 
 namespace {
-nlohmann::ordered_json configJson(const QuantConfig& config)
-{
-    const bool isFloat = config.format.kind == NumberFormat::Kind::Float;
-    nlohmann::ordered_json c;
-    c["dtype"] = toString(config.format);
-    c["preset"] = config.preset == Preset::None ? nlohmann::ordered_json(nullptr)
-                                                : nlohmann::ordered_json(toString(config.preset));
-    c["scheme"] = toString(config.scheme);
-    c["granularity"] = toString(config.granularity);
-    c["calibration"] = toString(config.calibration);
-    c["narrow_range"] = config.narrowRange;
-    c["fp_mode"] = isFloat && config.preset == Preset::None
-                       ? nlohmann::ordered_json(toString(config.effectiveFpMode()))
-                       : nlohmann::ordered_json(nullptr);
-    c["convention"] = toString(config.convention);
-    return c;
-}
-
 nlohmann::ordered_json matmulJson(const ModelReport& report)
 {
     const MatmulOptions& options = *report.matmul;
@@ -106,6 +88,24 @@ nlohmann::ordered_json outputJson(const LayerOutput& output)
     return o;
 }
 } // namespace
+
+nlohmann::ordered_json configJson(const QuantConfig& config)
+{
+    const bool isFloat = config.format.kind == NumberFormat::Kind::Float;
+    nlohmann::ordered_json c;
+    c["dtype"] = toString(config.format);
+    c["preset"] = config.preset == Preset::None ? nlohmann::ordered_json(nullptr)
+                                                : nlohmann::ordered_json(toString(config.preset));
+    c["scheme"] = toString(config.scheme);
+    c["granularity"] = toString(config.granularity);
+    c["calibration"] = toString(config.calibration);
+    c["narrow_range"] = config.narrowRange;
+    c["fp_mode"] = isFloat && config.preset == Preset::None
+                       ? nlohmann::ordered_json(toString(config.effectiveFpMode()))
+                       : nlohmann::ordered_json(nullptr);
+    c["convention"] = toString(config.convention);
+    return c;
+}
 
 void addMetricsJson(nlohmann::ordered_json& out, const ErrorMetrics& m, bool withClipped)
 {

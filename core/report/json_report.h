@@ -12,6 +12,9 @@ namespace qs {
 nlohmann::ordered_json infoJson(const ModelFile& model);
 nlohmann::ordered_json reportJson(const ModelReport& report);
 
+// The configuration as the report's "config" object.
+nlohmann::ordered_json configJson(const QuantConfig& config);
+
 // A metric as JSON: the number, or "inf" / "-inf" / "nan" where JSON has no number.
 nlohmann::ordered_json metricJson(double value);
 

@@ -57,7 +57,7 @@ void writeInfoText(std::ostream& out, const ModelFile& model)
     printTable(out, rows);
 }
 
-void writeReportText(std::ostream& out, const ModelReport& report)
+void writeReportText(std::ostream& out, const ModelReport& report, const ExtraColumns& extra)
 {
     out << report.path << ": " << report.format << ", " << describeConfig(report.config) << '\n';
     if (report.matmul)
@@ -67,7 +67,9 @@ void writeReportText(std::ostream& out, const ModelReport& report)
         {"tensor", "shape", "dtype", "blocks", "SQNR dB", "MSE", "max |e|", "cosine", "clipped %"}};
     if (report.matmul)
         rows[0].insert(rows[0].end(), {"out SQNR dB", "out cosine"});
-    for (const LayerReport& l : report.layers) {
+    rows[0].insert(rows[0].end(), extra.header.begin(), extra.header.end());
+    for (std::size_t index = 0; index < report.layers.size(); ++index) {
+        const LayerReport& l = report.layers[index];
         rows.push_back({l.name, shapeToString(l.shape), std::string(dtypeName(l.dtype)),
                         std::to_string(l.blocks), formatNumber("%.2f", l.metrics.sqnrDb),
                         formatNumber("%.3e", l.metrics.mse),
@@ -78,6 +80,10 @@ void writeReportText(std::ostream& out, const ModelReport& report)
             const bool measured = l.output.has_value();
             rows.back().push_back(measured ? formatNumber("%.2f", l.output->metrics.sqnrDb) : "-");
             rows.back().push_back(measured ? formatNumber("%.6f", l.output->metrics.cosine) : "-");
+        }
+        if (extra.cells) {
+            const auto cells = extra.cells(index);
+            rows.back().insert(rows.back().end(), cells.begin(), cells.end());
         }
     }
     if (!report.layers.empty())
@@ -115,6 +121,8 @@ void writeReportText(std::ostream& out, const ModelReport& report)
         out << "outputs: " << report.summary.outputLayers << " layers, SQNR "
             << formatNumber("%.2f", report.summary.output->sqnrDb) << " dB, cosine "
             << formatNumber("%.6f", report.summary.output->cosine) << '\n';
+    for (const std::string& note : extra.notes)
+        out << note << '\n';
 }
 
 } // namespace qs

@@ -485,3 +485,41 @@ TEST(CliExports, MisuseIsOneLineAndStatusTwo)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(CliVs, SecondConfigurationBesideTheFirstInEveryLayout)
+{
+    const CliRun text = runCli({"analyze", kModel, "--vs", "--dtype int4  --granularity group:40"});
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find("delta dB"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("vs --dtype int4 --granularity group:40: SQNR"), std::string::npos);
+
+    const CliRun json =
+        runCli({"analyze", kModel, "--dtype", "int6", "--vs", "--dtype int8", "--json", "-"});
+    ASSERT_EQ(json.status, 0) << json.err;
+    const auto doc = nlohmann::json::parse(json.out);
+    EXPECT_EQ(doc["config"]["dtype"], "int6");
+    EXPECT_EQ(doc["vs"]["config"]["dtype"], "int8");
+    for (const auto& layer : doc["layers"]) {
+        if (layer["sqnr_db"].is_number() && layer["vs"]["sqnr_db"].is_number()) {
+            EXPECT_DOUBLE_EQ(layer["vs"]["delta_sqnr_db"].get<double>(),
+                             layer["vs"]["sqnr_db"].get<double>() - layer["sqnr_db"].get<double>());
+        }
+    }
+    EXPECT_GT(doc["vs"]["summary"]["delta_sqnr_db"].get<double>(), 6) << "two more bits";
+
+    for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"analyze", kModel, "--vs", "--dtype int99"}, "--vs: --dtype"},
+             {{"analyze", kModel, "--vs", "--tensors x"}, "--vs: unknown quantization option"},
+             {{"analyze", kModel, "--vs"}, "--vs: missing value"},
+             {{"compare", kModel, kModel, "--vs", "--dtype int4"}, "applies to analyze only"}}) {
+        const CliRun bad = runCli(args);
+        EXPECT_EQ(bad.status, 2) << says;
+        EXPECT_NE(bad.err.find(says), std::string::npos) << bad.err;
+    }
+}
+
+} // namespace
+} // namespace qs
