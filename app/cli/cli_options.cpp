@@ -1,5 +1,6 @@
 #include "cli_options.h"
 
+#include "analysis/format_options.h"
 #include "common/error.h"
 #include "gemm/packed_weights.h"
 #include "quant/quant_options.h"
@@ -30,6 +31,9 @@ const char* usageText()
       [--llama-tensor-types FILE|-] [--keep-type TYPE] [--torch-qconfig FILE|-]
   quantscope-cli report MODEL [analyze's quantization, --tensors, --threads and
       --matmul options] [--worst N] -o FILE.html|FILE.pdf
+  quantscope-cli plan MODEL --budget B [--formats LIST|ggml] [--pareto]
+      [quantization options] [--tensors REGEX] [--threads N] [--json FILE|-]
+      [--llama-tensor-types FILE|-]
   quantscope-cli compare REFERENCE CANDIDATE [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
   quantscope-cli bench [--shape M,N,K]... [--threads N] [--json]
@@ -64,6 +68,12 @@ const char* usageText()
          {"nodes_to_exclude": [...]} (ONNX models), as llama-quantize
          --tensor-type-file lines ^NAME$=TYPE (TYPE: f16, bf16, q8_0, q6_K ...;
          f16), or as a PyTorch QConfigMapping dict {"module_name": [[M, null]]}
+  plan   chooses one option per tensor so that the model fits the budget B (bits
+         per weight such as 4.5, or a size: 12MB, 11.4MiB, 2GB) with the least
+         total squared error, by an exact multiple-choice knapsack; LIST is
+         comma-separated: stored, fp16, bf16, DTYPE/GRANULARITY (int4/group:64),
+         presets; ggml: what llama-quantize writes. --pareto also lists every
+         option over the whole model with its bits per weight and SQNR
   report writes a self-contained HTML page or an A4 PDF: configuration, sizes and
          bits per weight, whole-model error, the per-layer chart and table, and
          the N worst layers' histograms and channel ranges (N: 4, at most 64)
@@ -200,6 +210,8 @@ void checkOutputs(const Options& options)
     if (onStdout.size() > 1)
         throw UsageError(onStdout[0] + " - and " + onStdout[1] +
                          " -: only one report can go to standard output");
+    if (options.command != Options::Command::Analyze)
+        return; // plan writes its own llama-quantize list
     const bool rule = options.keep.worst || options.keep.belowSqnrDb;
     const bool list = options.ortExcludeOut || options.llamaTypesOut || options.torchQconfigOut;
     if (list && !rule)
@@ -256,12 +268,45 @@ Options parseBenchOptions(Options options, ArgCursor& cursor)
 }
 } // namespace
 
+PlanBudget parsePlanBudget(const std::string& text)
+{
+    static const std::pair<const char*, double> units[] = {{"GiB", 1024.0 * 1024 * 1024},
+                                                           {"MiB", 1024.0 * 1024},
+                                                           {"KiB", 1024.0},
+                                                           {"GB", 1e9},
+                                                           {"MB", 1e6},
+                                                           {"kB", 1e3},
+                                                           {"KB", 1e3}};
+    PlanBudget budget;
+    std::string number = text;
+    double unit = 0;
+    for (const auto& [suffix, bytes] : units) {
+        const std::string end(suffix);
+        if (text.size() > end.size() &&
+            text.compare(text.size() - end.size(), end.size(), end) == 0) {
+            number = text.substr(0, text.size() - end.size());
+            unit = bytes;
+            break;
+        }
+    }
+    double value = 0;
+    const auto [at, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (error != std::errc() || at != number.data() + number.size() || !std::isfinite(value) ||
+        value <= 0)
+        throw UsageError("--budget: invalid value '" + text +
+                         "' (bits per weight such as 4.5, or a size such as 12MB or 11.4MiB)");
+    budget.perWeight = unit == 0;
+    budget.value = budget.perWeight ? value : value * unit * 8.0; // bits
+    return budget;
+}
+
 Options parseOptions(const std::vector<std::string>& args)
 {
     Options options;
     ArgCursor cursor(args);
     if (cursor.done())
-        throw UsageError("missing command (info, analyze, report, compare or bench); see --help");
+        throw UsageError(
+            "missing command (info, analyze, report, plan, compare or bench); see --help");
     const std::string command = cursor.take();
     if (command == "--help" || command == "-h" || command == "help")
         return options;
@@ -275,13 +320,15 @@ Options parseOptions(const std::vector<std::string>& args)
         options.command = Options::Command::Analyze;
     else if (command == "report")
         options.command = Options::Command::Report;
+    else if (command == "plan")
+        options.command = Options::Command::Plan;
     else if (command == "compare")
         options.command = Options::Command::Compare;
     else if (command == "bench")
         options.command = Options::Command::Bench;
     else
         throw UsageError("unknown command '" + command +
-                         "' (expected info, analyze, report, compare or bench)");
+                         "' (expected info, analyze, report, plan, compare or bench)");
     if (options.command == Options::Command::Bench)
         return parseBenchOptions(options, cursor);
 
@@ -293,6 +340,8 @@ Options parseOptions(const std::vector<std::string>& args)
     const bool compare = options.command == Options::Command::Compare;
     const bool report = options.command == Options::Command::Report;
     const bool analyzes = options.command == Options::Command::Analyze || report;
+    const bool plan = options.command == Options::Command::Plan;
+    bool budgetGiven = false;
     while (!cursor.done()) {
         const std::string arg = cursor.take();
         const bool info = options.command == Options::Command::Info;
@@ -339,6 +388,17 @@ Options parseOptions(const std::vector<std::string>& args)
                 quantizationWords.push_back(cursor.value(arg));
                 checkQuantizationValue(arg, quantizationWords.back()); // reported where met
             }
+        } else if (plan && arg == "--budget") {
+            options.planBudget = parsePlanBudget(cursor.value(arg));
+            budgetGiven = true;
+        } else if (plan && arg == "--formats") {
+            options.planFormats = cursor.value(arg);
+        } else if (plan && arg == "--pareto") {
+            options.planShowOptions = true;
+        } else if (plan && arg == "--llama-tensor-types") {
+            options.llamaTypesOut = cursor.value(arg);
+        } else if ((plan || report) && arg == "--csv") {
+            throw UsageError("--csv applies to analyze and compare");
         } else if (options.command == Options::Command::Analyze && arg == "--vs") {
             vsWords = splitWords(cursor.value(arg));
         } else if (options.command == Options::Command::Analyze && isExportOption(arg)) {
@@ -388,6 +448,9 @@ Options parseOptions(const std::vector<std::string>& args)
         throw UsageError(compare ? "missing REFERENCE and CANDIDATE files" : "missing MODEL file");
     if (compare && options.candidate.empty())
         throw UsageError("missing CANDIDATE file");
+    if (plan && !budgetGiven)
+        throw UsageError("plan: missing --budget (bits per weight such as 4.5, or a size such "
+                         "as 12MB)");
     if (report) {
         if (options.reportOut.empty())
             throw UsageError("report: missing -o FILE.html or FILE.pdf");
@@ -400,6 +463,15 @@ Options parseOptions(const std::vector<std::string>& args)
     options.config = parseQuantizationOptions(quantizationWords, ValidateConfig::Later);
     checkOutputs(options);
     validate(options.config);
+    if (plan && !options.planFormats.empty() && options.planFormats != "ggml") {
+        std::size_t start = 0;
+        while (start <= options.planFormats.size()) {
+            const std::size_t comma =
+                std::min(options.planFormats.find(',', start), options.planFormats.size());
+            parseFormatOption(options.planFormats.substr(start, comma - start), options.config);
+            start = comma + 1;
+        }
+    }
     if (vsWords) {
         try {
             options.vsConfig = parseQuantizationOptions(*vsWords);

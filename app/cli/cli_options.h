@@ -13,6 +13,12 @@
 
 namespace qs::cli {
 
+// plan --budget: bits per weight, or a size in bits.
+struct PlanBudget {
+    double value = 0;
+    bool perWeight = true;
+};
+
 struct Options {
     enum class Command {
         Help,
@@ -21,7 +27,8 @@ struct Options {
         Analyze,
         Compare,
         Bench,
-        Report
+        Report,
+        Plan
     } command = Command::Help;
     std::string model;     // compare: the reference
     std::string candidate; // compare only
@@ -42,6 +49,10 @@ struct Options {
     std::optional<std::string> llamaTypesOut;
     std::optional<std::string> torchQconfigOut;
     std::string keepType = "f16";
+    // plan
+    PlanBudget planBudget;
+    std::string planFormats; // comma-separated options, "ggml", or empty for the default set
+    bool planShowOptions = false;
     // report: where (its suffix says HTML or PDF) and how many worst layers to draw
     std::string reportOut;
     std::size_t reportWorst = 4;
@@ -51,6 +62,9 @@ struct Options {
 };
 
 Options parseOptions(const std::vector<std::string>& args);
+// "4.5" (bits per weight) or a size: "12MB", "11.4MiB", "800kB", "2GB", "1.5GiB". Throws
+// UsageError naming --budget.
+PlanBudget parsePlanBudget(const std::string& text);
 const char* usageText();
 
 } // namespace qs::cli

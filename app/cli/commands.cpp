@@ -5,6 +5,7 @@
 #include "bench_command.h"
 #include "common/error.h"
 #include "formats/model_file.h"
+#include "plan_command.h"
 #include "report/compare_report.h"
 #include "report/csv_report.h"
 #include "report/json_report.h"
@@ -23,8 +24,8 @@
 
 namespace qs::cli {
 
-namespace {
-void writeTo(const std::string& destination, const std::function<void(std::ostream&)>& write)
+void writeToDestination(const std::string& destination,
+                        const std::function<void(std::ostream&)>& write)
 {
     if (destination == "-") {
         write(std::cout);
@@ -38,6 +39,12 @@ void writeTo(const std::string& destination, const std::function<void(std::ostre
     file.flush();
     if (!file)
         throw InputError(destination, std::nullopt, "write failed");
+}
+
+namespace {
+void writeTo(const std::string& destination, const std::function<void(std::ostream&)>& write)
+{
+    writeToDestination(destination, write);
 }
 
 int runInfo(const Options& options)
@@ -188,6 +195,8 @@ int runCommand(const Options& options)
         return runCompare(options);
     case Options::Command::Bench:
         return runBench(options);
+    case Options::Command::Plan:
+        return runPlan(options);
     case Options::Command::Report:
 #ifdef QS_HAVE_REPORTS
         return runReport(options);

@@ -3,12 +3,20 @@
 #include "analysis/model_analyzer.h"
 #include "cli_options.h"
 
+#include <functional>
+#include <ostream>
+
 namespace qs::cli {
 
 // analyzeModel with the command line's threads, --tensors and --matmul, its progress shown
 // on a terminal's standard error.
 ModelReport analyzeWithProgress(const ModelFile& model, const Options& options,
                                 const QuantConfig& config);
+
+// Writes to the file, or to standard output for "-"; InputError naming the file when it
+// cannot be written.
+void writeToDestination(const std::string& destination,
+                        const std::function<void(std::ostream&)>& write);
 
 // Runs a parsed command; returns the process exit status. Throws qs errors upward.
 int runCommand(const Options& options);

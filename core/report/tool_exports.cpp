@@ -59,7 +59,9 @@ std::vector<DebuggerRow> debuggerRows(const ModelReport& report,
     return rows;
 }
 
-std::string escapeRegex(const std::string& text)
+} // namespace
+
+std::string llamaTensorPattern(const std::string& text)
 {
     static const std::string special = R"(\^$.|?*+()[]{})";
     std::string escaped;
@@ -68,9 +70,8 @@ std::string escapeRegex(const std::string& text)
             escaped += '\\';
         escaped += c;
     }
-    return escaped;
+    return '^' + escaped + '$';
 }
-} // namespace
 
 void writeDebuggerCsv(std::ostream& out, const ModelReport& report,
                       const std::vector<TensorInfo>& tensors)
@@ -150,7 +151,7 @@ void writeLlamaTensorTypes(std::ostream& out, const ModelReport& report,
         throw UsageError("--keep-type: '" + type +
                          "' is not a ggml type llama-quantize takes (f16, bf16, q8_0, q6_K ...)");
     for (std::size_t index : kept)
-        out << '^' << escapeRegex(report.layers.at(index).name) << "$=" << type << '\n';
+        out << llamaTensorPattern(report.layers.at(index).name) << '=' << type << '\n';
 }
 
 nlohmann::ordered_json torchQconfigMapping(const ModelReport& report,

@@ -38,6 +38,9 @@ nlohmann::ordered_json ortNodesToExclude(const ModelReport& report,
 // (UsageError otherwise).
 void writeLlamaTensorTypes(std::ostream& out, const ModelReport& report,
                            const std::vector<std::size_t>& kept, const std::string& type);
+// The pattern that picks out exactly `name` when searched: ^NAME$ with its regex characters
+// escaped.
+std::string llamaTensorPattern(const std::string& name);
 // The ggml type names llama-quantize accepts for a kept tensor.
 bool isLlamaKeepType(const std::string& type);
 

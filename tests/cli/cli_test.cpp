@@ -523,3 +523,76 @@ TEST(CliVs, SecondConfigurationBesideTheFirstInEveryLayout)
 
 } // namespace
 } // namespace qs
+
+namespace qs {
+namespace {
+
+TEST(CliPlan, FitsTheBudgetAndBeatsEveryUniformOptionThatFits)
+{
+    const std::string onnx =
+        (test::sharedModelsDir() / "ch_ppocr_mobile_v2.0_cls_infer.onnx").string();
+    const CliRun r = runCli({"plan", onnx, "--budget", "4.5", "--json", "-"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    const auto& plan = doc["plan"];
+    EXPECT_LE(plan["bits_per_weight"].get<double>(), 4.5);
+    EXPECT_TRUE(plan["proven_optimal"].get<bool>());
+    double bits = 0;
+    for (const auto& layer : plan["layers"])
+        bits += layer["bits"].get<double>();
+    EXPECT_DOUBLE_EQ(bits, plan["bits"].get<double>());
+    bool anyFits = false;
+    for (const auto& option : doc["options"]) {
+        if (option["bits_per_weight"].get<double>() <= 4.5 && option["sqnr_db"].is_number()) {
+            anyFits = true;
+            EXPECT_GE(plan["sqnr_db"].get<double>(), option["sqnr_db"].get<double>())
+                << option["option"];
+        }
+    }
+    EXPECT_TRUE(anyFits);
+
+    // A size budget, and the text form with every option listed.
+    const CliRun text = runCli({"plan", kModel, "--budget", "0.2MB", "--pareto", "--formats",
+                                "int8/channel,int4/group:40,int2/channel"});
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find("int4/group:40"), std::string::npos);
+    EXPECT_NE(text.out.find("budget: 0.200 MB"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("optimal (least total squared error"), std::string::npos);
+}
+
+TEST(CliPlan, LlamaTypesOnlyForWhatLlamaQuantizeWrites)
+{
+    const std::string gguf = (test::sharedModelsDir() / "ppocrv4_rec_svtr_neck.f32.gguf").string();
+    // Rows of 120 and 360 take no 32-blocks: 16 bits is the least, 20 leaves room.
+    const CliRun r =
+        runCli({"plan", gguf, "--budget", "20", "--formats", "ggml", "--llama-tensor-types", "-"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::istringstream lines(r.out);
+    int count = 0;
+    for (std::string line; std::getline(lines, line); ++count) {
+        const std::string type = line.substr(line.rfind('=') + 1);
+        EXPECT_TRUE(type == "f32" || type == "f16" || type == "bf16" || type == "q8_0" ||
+                    type == "q4_0" || type == "mxfp4")
+            << line;
+    }
+    EXPECT_EQ(count, 26);
+
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    for (const Case& c : std::vector<Case>{
+             {{"plan", gguf, "--budget", "4", "--llama-tensor-types", "-"}, "--formats ggml"},
+             {{"plan", gguf}, "missing --budget"},
+             {{"plan", gguf, "--budget", "4bits"}, "--budget: invalid value"},
+             {{"plan", gguf, "--budget", "0.001MB"}, "below the smallest plan"},
+             {{"plan", gguf, "--budget", "4", "--formats", "int4/rows"}, "'int4/rows'"},
+             {{"plan", gguf, "--budget", "4", "--csv", "-"}, "--csv applies to"}}) {
+        const CliRun bad = runCli(c.args);
+        EXPECT_EQ(bad.status, 2) << c.says;
+        EXPECT_NE(bad.err.find(c.says), std::string::npos) << bad.err;
+    }
+}
+
+} // namespace
+} // namespace qs
