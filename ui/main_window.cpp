@@ -5,6 +5,7 @@
 #include "compare_panel.h"
 #include "layer_error_chart.h"
 #include "model_browser.h"
+#include "plan_panel.h"
 #include "report/csv_report.h"
 #include "report/json_report.h"
 #include "report_export.h"
@@ -134,6 +135,15 @@ MainWindow::MainWindow(QWidget* parent)
     compareDock_->hide();
     inspectorDock->raise();
     connect(compare_, &ComparePanel::tensorSelected, this, &MainWindow::selectTensor);
+
+    plan_ = new PlanPanel;
+    auto* planDock = new QDockWidget(tr("Formats & Plan"), this);
+    planDock->setObjectName(QStringLiteral("planDock"));
+    planDock->setWidget(plan_);
+    addDockWidget(Qt::BottomDockWidgetArea, planDock);
+    tabifyDockWidget(layersDock, planDock);
+    inspectorDock->raise();
+    connect(plan_, &PlanPanel::tensorSelected, this, &MainWindow::selectTensor);
 
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
@@ -436,6 +446,7 @@ bool MainWindow::openModel(const QString& path)
     currentTensor_.reset();
     inspector_->clear();
     compare_->setModel(modelFile_);
+    plan_->setModel(modelFile_);
     fitColumns();
     setWindowFilePath(path);
     setWindowTitle(tr("%1 \u2014 QuantScope").arg(QFileInfo(path).fileName()));
@@ -466,6 +477,7 @@ void MainWindow::reanalyze()
     for (QAction* action : {exportJson_, exportCsv_, exportDocument_})
         action->setEnabled(false);
     compare_->setFirst(config, nullptr);
+    plan_->setBaseConfig(config);
     if (currentTensor_)
         inspector_->inspect(modelFile_, *currentTensor_, config);
     summary_->setText(tr("Analysing %1 tensors\u2026").arg(modelFile_->tensors().size()));
@@ -591,6 +603,7 @@ void MainWindow::selectTensor(std::size_t tensor)
     showTensorInTable(tensor);
     browser_->selectTensor(tensor);
     compare_->showTensor(tensor);
+    plan_->showTensor(tensor);
     try {
         inspector_->inspect(modelFile_, tensor, currentConfig());
     } catch (const UsageError&) {

@@ -29,6 +29,7 @@ namespace qs::ui {
 
 class AnalysisRunner;
 class ComparePanel;
+class PlanPanel;
 class LayerErrorChart;
 class ModelBrowser;
 class SettingsPanel;
@@ -55,6 +56,7 @@ public:
     // The parts tests drive and read.
     AnalysisRunner* analysisRunner() const { return runner_; }
     ComparePanel* comparePanel() const { return compare_; }
+    PlanPanel* planPanel() const { return plan_; }
     QDockWidget* compareDock() const { return compareDock_; }
     TensorTableModel* tensorModel() const { return model_; }
     QSortFilterProxyModel* proxyModel() const { return proxy_; }
@@ -138,6 +140,7 @@ private:
     QAction* exportCsv_ = nullptr;
     QAction* exportDocument_ = nullptr;
     ComparePanel* compare_ = nullptr;
+    PlanPanel* plan_ = nullptr;
     QDockWidget* compareDock_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* presentationAction_ = nullptr;
