@@ -90,10 +90,8 @@ MainWindow::MainWindow(QWidget* parent)
     setCentralWidget(central);
 
     settings_ = new SettingsPanel;
-    auto* settingsDock = new QDockWidget(tr("Quantization"), this);
-    settingsDock->setObjectName(QStringLiteral("settingsDock"));
-    settingsDock->setWidget(settings_);
-    addDockWidget(Qt::RightDockWidgetArea, settingsDock);
+    QDockWidget* settingsDock = addDock(tr("Quantization"), QStringLiteral("settingsDock"),
+                                        settings_, Qt::RightDockWidgetArea);
     // The last settings come back; the changes are saved as they are made.
     settings_->setCliArguments(
         QSettings().value(QStringLiteral("quantization/arguments")).toStringList());
@@ -103,44 +101,34 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     browser_ = new ModelBrowser;
-    auto* browserDock = new QDockWidget(tr("Model"), this);
-    browserDock->setObjectName(QStringLiteral("modelBrowserDock"));
-    browserDock->setWidget(browser_);
-    addDockWidget(Qt::LeftDockWidgetArea, browserDock);
+    QDockWidget* browserDock =
+        addDock(tr("Model"), QStringLiteral("modelBrowserDock"), browser_, Qt::LeftDockWidgetArea);
     resizeDocks({browserDock, settingsDock}, {520, 360}, Qt::Horizontal);
     connect(browser_, &ModelBrowser::tensorSelected, this, &MainWindow::selectTensor);
 
     inspector_ = new TensorInspector;
-    auto* inspectorDock = new QDockWidget(tr("Tensor"), this);
-    inspectorDock->setObjectName(QStringLiteral("tensorDock"));
-    inspectorDock->setWidget(inspector_);
-    addDockWidget(Qt::BottomDockWidgetArea, inspectorDock);
+    QDockWidget* inspectorDock =
+        addDock(tr("Tensor"), QStringLiteral("tensorDock"), inspector_, Qt::BottomDockWidgetArea);
     resizeDocks({inspectorDock}, {380}, Qt::Vertical);
     layerChart_ = new LayerErrorChart;
-    auto* layersDock = new QDockWidget(tr("Layers"), this);
-    layersDock->setObjectName(QStringLiteral("layersDock"));
-    layersDock->setWidget(layerChart_);
-    addDockWidget(Qt::BottomDockWidgetArea, layersDock);
+    QDockWidget* layersDock =
+        addDock(tr("Layers"), QStringLiteral("layersDock"), layerChart_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(inspectorDock, layersDock);
     inspectorDock->raise();
     connect(layerChart_, &LayerErrorChart::tensorSelected, this, &MainWindow::selectTensor);
 
     // A/B: closed until asked for (View > Compare), and idle while closed.
     compare_ = new ComparePanel;
-    compareDock_ = new QDockWidget(tr("Compare (A/B)"), this);
-    compareDock_->setObjectName(QStringLiteral("compareDock"));
-    compareDock_->setWidget(compare_);
-    addDockWidget(Qt::BottomDockWidgetArea, compareDock_);
+    compareDock_ = addDock(tr("Compare (A/B)"), QStringLiteral("compareDock"), compare_,
+                           Qt::BottomDockWidgetArea);
     tabifyDockWidget(layersDock, compareDock_);
     compareDock_->hide();
     inspectorDock->raise();
     connect(compare_, &ComparePanel::tensorSelected, this, &MainWindow::selectTensor);
 
     plan_ = new PlanPanel;
-    auto* planDock = new QDockWidget(tr("Formats & Plan"), this);
-    planDock->setObjectName(QStringLiteral("planDock"));
-    planDock->setWidget(plan_);
-    addDockWidget(Qt::BottomDockWidgetArea, planDock);
+    QDockWidget* planDock =
+        addDock(tr("Formats & Plan"), QStringLiteral("planDock"), plan_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(layersDock, planDock);
     inspectorDock->raise();
     connect(plan_, &PlanPanel::tensorSelected, this, &MainWindow::selectTensor);
@@ -192,6 +180,16 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     QMainWindow::closeEvent(event);
+}
+
+QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName, QWidget* widget,
+                                 Qt::DockWidgetArea area)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName); // saveState() keys the layout by it
+    dock->setWidget(widget);
+    addDockWidget(area, dock);
+    return dock;
 }
 
 void MainWindow::resetLayout()

@@ -110,6 +110,8 @@ public Q_SLOTS:
     void reanalyze();
 
 private:
+    QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* widget,
+                         Qt::DockWidgetArea area);
     void createMenus();
     void createStatusBar();
     void fitColumns();
