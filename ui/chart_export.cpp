@@ -1,5 +1,7 @@
 #include "chart_export.h"
 
+#include "chart_full_screen.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QChartView>
@@ -51,7 +53,9 @@ void addChartExportActions(QChartView* view)
                      [saveAs] { saveAs(QObject::tr("PNG image (*.png)"), false); });
     QObject::connect(svg, &QAction::triggered, view,
                      [saveAs] { saveAs(QObject::tr("SVG drawing (*.svg)"), true); });
-    view->addActions({copy, png, svg});
+    auto* fullScreen = new QAction(QObject::tr("Show &Full Screen"), view);
+    QObject::connect(fullScreen, &QAction::triggered, view, [view] { showChartFullScreen(view); });
+    view->addActions({copy, png, svg, fullScreen});
 }
 
 } // namespace qs::ui

@@ -8,7 +8,7 @@ class QChartView;
 
 namespace qs::ui {
 
-// Adds Copy / Save as PNG / Save as SVG to the view's context menu.
+// Adds Copy / Save as PNG / Save as SVG / Show Full Screen to the view's context menu.
 void addChartExportActions(QChartView* view);
 
 // Return false when the file cannot be written.

@@ -1,8 +1,10 @@
 #include "main_window.h"
 
 #include "analysis_runner.h"
+#include "chart_full_screen.h"
 #include "common/error.h"
 #include "compare_panel.h"
+#include "histogram_chart.h"
 #include "layer_error_chart.h"
 #include "model_browser.h"
 #include "plan_panel.h"
@@ -346,6 +348,10 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
     view->addSeparator();
+    QAction* fullScreenChart = view->addAction(tr("Weights Chart &Full Screen"), this, [this] {
+        showChartFullScreen(inspector_->valueChart());
+    });
+    fullScreenChart->setShortcut(QKeySequence(tr("Ctrl+Shift+F")));
     presentationAction_ = view->addAction(tr("&Presentation Mode"));
     presentationAction_->setCheckable(true);
     presentationAction_->setShortcut(QKeySequence(Qt::Key_F11));

@@ -681,7 +681,7 @@ TEST_F(MainWindowTest, ChartsCanBeSavedAsPngAndSvg)
     window_.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&window_));
     QChartView* chart = window_.layerChart()->chartView();
-    EXPECT_EQ(chart->actions().size(), 3); // copy, PNG, SVG in the context menu
+    EXPECT_EQ(chart->actions().size(), 4); // copy, PNG, SVG, full screen in the context menu
     QTemporaryDir dir;
     ASSERT_TRUE(dir.isValid());
     const QString png = dir.filePath(QStringLiteral("layers.png"));
