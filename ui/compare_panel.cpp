@@ -32,12 +32,18 @@ QString optionsText(const QuantConfig& config)
     return words.isEmpty() ? QStringLiteral("defaults") : words.join(QLatin1Char(' '));
 }
 
+QString summaryLine(const QString& name, const QuantConfig& config, double sqnrDb,
+                    double bitsPerWeight)
+{
+    return QStringLiteral("<b>%1</b> <code>%2</code>: SQNR %3 dB at %4 bits per weight")
+        .arg(name, optionsText(config).toHtmlEscaped(), decibelText(sqnrDb),
+             QString::number(bitsPerWeight, 'f', 3));
+}
+
 QString summaryLine(const QString& name, const ModelReport& report)
 {
-    const double bits = modelStorage(report).bitsPerWeight(report.summary.parameters);
-    return QStringLiteral("<b>%1</b> <code>%2</code>: SQNR %3 dB at %4 bits per weight")
-        .arg(name, optionsText(report.config).toHtmlEscaped(),
-             decibelText(report.summary.metrics.sqnrDb), QString::number(bits, 'f', 3));
+    return summaryLine(name, report.config, report.summary.metrics.sqnrDb,
+                       modelStorage(report).bitsPerWeight(report.summary.parameters));
 }
 } // namespace
 
@@ -118,6 +124,7 @@ ComparePanel::~ComparePanel()
 
 void ComparePanel::setModel(std::shared_ptr<const ModelFile> model)
 {
+    runner_->cancel(); // B of the old model must not be paired with the new one
     model_ = std::move(model);
     first_.reset();
     second_.reset();
@@ -202,13 +209,19 @@ void ComparePanel::showSummary()
             better += d > 0;
             worse += d < 0;
         }
-    const double delta = sqnrDeltaDb(first_->summary.metrics, b.summary.metrics);
-    summary_->setText(summaryLine(tr("A"), *first_) + QStringLiteral("<br>") +
-                      summaryLine(tr("B"), b) +
-                      tr("<br>B \u2212 A: %1 dB for the model; %2 tensors better, %3 worse")
-                          .arg(QString::number(delta, 'f', 2))
-                          .arg(better)
-                          .arg(worse));
+    // Over A's tensors, those B cannot take counted as stored.
+    const ComparedTotals totals = comparedTotals(*first_, *comparison_);
+    QString text =
+        summaryLine(tr("A"), first_->config, totals.firstSqnrDb, totals.firstBitsPerWeight) +
+        QStringLiteral("<br>") +
+        summaryLine(tr("B"), b.config, totals.secondSqnrDb, totals.secondBitsPerWeight) +
+        tr("<br>B \u2212 A: %1 dB for the model; %2 tensors better, %3 worse")
+            .arg(QString::number(totals.secondSqnrDb - totals.firstSqnrDb, 'f', 2))
+            .arg(better)
+            .arg(worse);
+    if (totals.keptAsStored)
+        text += tr(" (%1 that B cannot take counted as stored)").arg(totals.keptAsStored);
+    summary_->setText(text);
 }
 
 void ComparePanel::inspect()

@@ -111,6 +111,8 @@ PlanPanel::PlanPanel(QWidget* parent)
     connect(scope_, &QComboBox::currentIndexChanged, this, &PlanPanel::redraw);
     connect(&watcher_, &QFutureWatcher<std::optional<FormatTable>>::finished, this,
             &PlanPanel::onMeasured);
+    connect(&planWatcher_, &QFutureWatcher<PlanOutcome>::finished, this, &PlanPanel::onPlanned);
+    budget_->setKeyboardTracking(false); // plan when the number is complete, not per digit
     connect(choices_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
         if (!model_ || !table_)
             return;
@@ -129,7 +131,10 @@ PlanPanel::~PlanPanel()
 {
     if (cancel_)
         cancel_->store(true);
+    if (planCancel_)
+        planCancel_->store(true);
     watcher_.disconnect(this);
+    planWatcher_.disconnect(this);
 }
 
 void PlanPanel::invalidate(const QString& why)
@@ -138,6 +143,9 @@ void PlanPanel::invalidate(const QString& why)
         cancel_->store(true); // a measurement under way belongs to the old model or settings
     table_.reset();
     plan_.reset();
+    ++planGeneration_; // a plan under way is for the old measurements
+    if (planCancel_)
+        planCancel_->store(true);
     chart_->clear();
     choices_->setRowCount(0);
     summary_->setText(why);
@@ -227,7 +235,7 @@ void PlanPanel::onMeasured()
         summary_->setText(tr("The options could not be measured."));
         return;
     }
-    table_ = std::move(result);
+    table_ = std::make_shared<const FormatTable>(std::move(*result));
     Q_EMIT measured();
     replan();
 }
@@ -236,14 +244,39 @@ void PlanPanel::replan()
 {
     if (!table_)
         return;
+    if (planCancel_)
+        planCancel_->store(true);
+    planCancel_ = std::make_shared<std::atomic<bool>>(false);
     const double budgetBits = budget_->value() * double(weightsOf(*table_));
-    plan_.reset();
-    planError_.clear();
-    try {
-        plan_ = planMixedPrecision(*table_, budgetBits);
-    } catch (const UsageError& error) {
-        planError_ = QString::fromStdString(error.what());
-    }
+    const std::uint64_t generation = ++planGeneration_;
+    summary_->setText(tr("Planning for %1 bits per weight\u2026").arg(budget_->value()));
+    planWatcher_.setFuture(QtConcurrent::run(
+        [table = table_, budgetBits, cancel = planCancel_, generation]() -> PlanOutcome {
+            PlanOutcome outcome;
+            outcome.generation = generation;
+            PlanLimits limits;
+            limits.keepGoing = [cancel] {
+                return !cancel->load();
+            };
+            try {
+                outcome.plan = planMixedPrecision(*table, budgetBits, limits);
+            } catch (const UsageError& error) {
+                outcome.error = QString::fromStdString(error.what());
+            } catch (const CancelledError&) {
+                // a newer budget took over
+            }
+            return outcome;
+        }));
+}
+
+void PlanPanel::onPlanned()
+{
+    PlanOutcome outcome = planWatcher_.result();
+    if (outcome.generation != planGeneration_ || !table_)
+        return;
+    const double budgetBits = budget_->value() * double(weightsOf(*table_));
+    plan_ = std::move(outcome.plan);
+    planError_ = outcome.error;
     choices_->setRowCount(0);
     if (plan_) {
         choices_->setRowCount(int(table_->layers.size()));

@@ -45,7 +45,9 @@ public:
     bool savePlanJson(const QString& path, QString* error = nullptr) const;
     bool saveLlamaTypes(const QString& path, QString* error = nullptr) const;
 
-    const std::optional<FormatTable>& table() const { return table_; }
+    // The measurements (null until measured) and the plan for the current budget (planned
+    // in the background: planChanged() says when it is in).
+    const FormatTable* table() const { return table_.get(); }
     const std::optional<MixedPlan>& plan() const { return plan_; }
     double budgetBitsPerWeight() const;
     QDoubleSpinBox* budgetSpin() const { return budget_; }
@@ -64,14 +66,23 @@ private:
     void invalidate(const QString& why);
     void onMeasured();
     void replan();
+    void onPlanned();
     void redraw();
     void exportWithDialog(bool json);
 
     std::shared_ptr<const ModelFile> model_;
     QuantConfig base_;
     std::optional<std::size_t> tensor_;
-    std::optional<FormatTable> table_;
+    std::shared_ptr<const FormatTable> table_;
     std::optional<MixedPlan> plan_;
+    struct PlanOutcome {
+        std::uint64_t generation = 0;
+        std::optional<MixedPlan> plan;
+        QString error;
+    };
+    std::uint64_t planGeneration_ = 0;
+    std::shared_ptr<std::atomic<bool>> planCancel_;
+    QFutureWatcher<PlanOutcome> planWatcher_;
     QString planError_;
     std::shared_ptr<std::atomic<bool>> cancel_;
     std::shared_ptr<std::atomic<int>> progress_;

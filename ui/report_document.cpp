@@ -163,7 +163,7 @@ QString summarySection(const ModelReport& report)
                                                         .arg(report.skipped.size()));
     rows += row(QStringLiteral("Parameters analysed"),
                 QLocale().toString(qulonglong(report.summary.parameters)));
-    rows += row(QStringLiteral("Size as stored"), mebibytes(size.bytesBefore));
+    rows += row(QStringLiteral("Size as stored (analysed tensors)"), mebibytes(size.bytesBefore));
     rows += row(QStringLiteral("Size quantized"),
                 QStringLiteral("%1 (%2\u00D7 smaller), scales included")
                     .arg(mebibytes(bitsAfter / 8.0))

@@ -57,17 +57,6 @@ int runInfo(const Options& options)
     return 0;
 }
 
-std::optional<std::regex> tensorFilter(const Options& options)
-{
-    if (!options.tensorRegex)
-        return std::nullopt;
-    try {
-        return std::regex(*options.tensorRegex);
-    } catch (const std::regex_error&) {
-        throw UsageError("--tensors: invalid regular expression '" + *options.tensorRegex + "'");
-    }
-}
-
 bool anyExportOnStdout(const Options& options)
 {
     for (const auto* destination :
@@ -120,6 +109,13 @@ void writeReports(const Options& options, const std::function<nlohmann::ordered_
 int runAnalyze(const Options& options)
 {
     const auto model = openModel(options.model);
+    // Lists for one runtime name that runtime's graph: refused before a long analysis.
+    if (options.ortExcludeOut && model->format() != "onnx")
+        throw UsageError("--ort-exclude: nodes_to_exclude names ONNX graph nodes; " +
+                         options.model + " is " + model->format());
+    if (options.llamaTypesOut && model->format() != "gguf")
+        throw UsageError("--llama-tensor-types: llama-quantize reads GGUF; " + options.model +
+                         " is " + model->format());
     const ModelReport report = analyzeWithProgress(*model, options, options.config);
     if (options.vsConfig) {
         const ConfigComparison vs =
@@ -164,6 +160,17 @@ int runCompare(const Options& options)
     return 0;
 }
 } // namespace
+
+std::optional<std::regex> tensorFilter(const Options& options)
+{
+    if (!options.tensorRegex)
+        return std::nullopt;
+    try {
+        return std::regex(*options.tensorRegex);
+    } catch (const std::regex_error&) {
+        throw UsageError("--tensors: invalid regular expression '" + *options.tensorRegex + "'");
+    }
+}
 
 ModelReport analyzeWithProgress(const ModelFile& model, const Options& options,
                                 const QuantConfig& config)

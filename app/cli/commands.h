@@ -4,7 +4,9 @@
 #include "cli_options.h"
 
 #include <functional>
+#include <optional>
 #include <ostream>
+#include <regex>
 
 namespace qs::cli {
 
@@ -17,6 +19,9 @@ ModelReport analyzeWithProgress(const ModelFile& model, const Options& options,
 // cannot be written.
 void writeToDestination(const std::string& destination,
                         const std::function<void(std::ostream&)>& write);
+
+// --tensors as a regular expression (UsageError when it is not one).
+std::optional<std::regex> tensorFilter(const Options& options);
 
 // Runs a parsed command; returns the process exit status. Throws qs errors upward.
 int runCommand(const Options& options);

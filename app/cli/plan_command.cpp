@@ -10,7 +10,8 @@
 
 #include <cmath>
 #include <iostream>
-#include <regex>
+#include <mutex>
+#include <sstream>
 
 namespace qs::cli {
 
@@ -42,20 +43,40 @@ std::vector<FormatOption> chosenOptions(const Options& options)
 int runPlan(const Options& options)
 {
     const auto model = openModel(options.model);
+    const std::vector<FormatOption> chosen = chosenOptions(options);
+    // A llama-quantize list is refused before the long measurement, not after it.
+    if (options.llamaTypesOut) {
+        if (model->format() != "gguf")
+            throw UsageError("--llama-tensor-types: llama-quantize reads GGUF; " + options.model +
+                             " is " + model->format());
+        for (const FormatOption& option : chosen)
+            if (!option.stored && !option.ggmlType)
+                throw UsageError("--llama-tensor-types: llama-quantize cannot write " +
+                                 option.label + " (plan with --formats ggml)");
+    }
     AnalyzeOptions analyzeOptions;
     analyzeOptions.threads = options.threads;
-    if (options.tensorRegex)
-        analyzeOptions.tensorFilter = std::regex(*options.tensorRegex); // checked when parsed
+    analyzeOptions.tensorFilter = tensorFilter(options);
     const bool terminal = TerminalProgress::wanted();
-    const FormatTable table = measureFormatOptions(
-        *model, chosenOptions(options), analyzeOptions, [&](std::size_t done, std::size_t total) {
-            if (terminal)
+    std::mutex shownMutex;
+    std::size_t shown = std::size_t(-1);
+    // Called from worker threads as blocks finish: one line per option.
+    FormatTable table = measureFormatOptions(
+        *model, chosen, analyzeOptions, [&](std::size_t done, std::size_t total) {
+            if (!terminal)
+                return true;
+            const std::lock_guard lock(shownMutex);
+            if (done != shown) {
+                shown = done;
                 std::cerr << "\rmeasuring option " << done + 1 << " of " << total << "   "
                           << std::flush;
+            }
             return true;
         });
     if (terminal)
         std::cerr << "\r\033[K" << std::flush;
+    if (options.llamaTypesOut)
+        keepOnlyWhatLlamaQuantizes(table);
     if (table.layers.empty())
         throw UsageError("plan: no floating-point tensor to plan for");
     std::uint64_t weights = 0;
@@ -70,9 +91,11 @@ int runPlan(const Options& options)
         writeToDestination(*options.jsonOut, [&](std::ostream& out) {
             out << planJson(table, plan, budgetBits).dump(2) << '\n';
         });
-    if (options.llamaTypesOut)
-        writeToDestination(*options.llamaTypesOut,
-                           [&](std::ostream& out) { writePlanLlamaTypes(out, table, plan); });
+    if (options.llamaTypesOut) {
+        std::ostringstream lines; // whole, or nothing written
+        writePlanLlamaTypes(lines, table, plan);
+        writeToDestination(*options.llamaTypesOut, [&](std::ostream& out) { out << lines.str(); });
+    }
     const bool stdoutTaken = (options.jsonOut && *options.jsonOut == "-") ||
                              (options.llamaTypesOut && *options.llamaTypesOut == "-");
     if (!stdoutTaken) {

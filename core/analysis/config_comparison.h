@@ -19,6 +19,18 @@ struct ConfigComparison {
 // Pairs `other`'s layers with `first`'s by name.
 ConfigComparison pairWith(const ModelReport& first, ModelReport other);
 
+// Both configurations over the same tensors, the first report's: a tensor the second
+// cannot take (a preset's blocks do not divide it) counts as kept as stored, as a
+// converter would leave it, so sizes and SQNRs compare like with like.
+struct ComparedTotals {
+    double firstBitsPerWeight = 0;
+    double secondBitsPerWeight = 0;
+    double firstSqnrDb = 0;
+    double secondSqnrDb = 0;
+    std::size_t keptAsStored = 0; // tensors the second configuration did not take
+};
+ComparedTotals comparedTotals(const ModelReport& first, const ConfigComparison& vs);
+
 // SQNR of the second minus the first: positive when the second configuration is better.
 // Both exact (+Inf): 0.
 double sqnrDeltaDb(const ErrorMetrics& first, const ErrorMetrics& second);

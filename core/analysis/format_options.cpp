@@ -112,6 +112,27 @@ FormatTable::ModelPoint FormatTable::modelPoint(std::size_t option) const
     return point;
 }
 
+namespace {
+// Asks the option callback again as blocks finish, so that a stop request does not wait
+// for a whole-model analysis to end.
+class OptionProgress final : public Progress {
+public:
+    OptionProgress(const std::function<bool(std::size_t, std::size_t)>& onOption,
+                   std::size_t option, std::size_t total)
+        : onOption_(onOption)
+        , option_(option)
+        , total_(total)
+    {
+    }
+    bool report(std::uint64_t, std::uint64_t) override { return onOption_(option_, total_); }
+
+private:
+    const std::function<bool(std::size_t, std::size_t)>& onOption_;
+    std::size_t option_;
+    std::size_t total_;
+};
+} // namespace
+
 FormatTable measureFormatOptions(const ModelFile& model, std::vector<FormatOption> options,
                                  const AnalyzeOptions& analyzeOptions,
                                  const std::function<bool(std::size_t, std::size_t)>& onOption)
@@ -138,6 +159,9 @@ FormatTable measureFormatOptions(const ModelFile& model, std::vector<FormatOptio
         AnalyzeOptions runOptions;
         runOptions.threads = analyzeOptions.threads;
         runOptions.tensorFilter = analyzeOptions.tensorFilter;
+        std::optional<OptionProgress> progress;
+        if (onOption)
+            runOptions.progress = &progress.emplace(onOption, o, total);
         reports.push_back(analyzeModel(model, table.options[o].config, runOptions));
         for (const LayerReport& layer : reports.back().layers) {
             const std::size_t t = tensorIndex.at(layer.name);
@@ -169,9 +193,26 @@ FormatTable measureFormatOptions(const ModelFile& model, std::vector<FormatOptio
         table.layers.push_back(anyLayer[t]->name);
         table.numel.push_back(anyLayer[t]->numel);
         table.dtype.push_back(anyLayer[t]->dtype);
+        table.rank.push_back(anyLayer[t]->shape.size());
         table.cells.push_back(std::move(row));
     }
     return table;
+}
+
+void keepOnlyWhatLlamaQuantizes(FormatTable& table)
+{
+    const std::string suffix = "weight";
+    for (std::size_t l = 0; l < table.layers.size(); ++l) {
+        const std::string& name = table.layers[l];
+        const bool quantizable =
+            table.rank[l] >= 2 && name.size() >= suffix.size() &&
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+        if (quantizable)
+            continue;
+        for (std::size_t o = 0; o < table.options.size(); ++o)
+            if (!table.options[o].stored)
+                table.cells[l][o].applies = false;
+    }
 }
 
 std::vector<bool> paretoOptimal(const std::vector<std::pair<double, double>>& bitsAndError)

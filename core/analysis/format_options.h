@@ -42,7 +42,8 @@ struct FormatTable {
     std::vector<FormatOption> options;
     std::vector<std::string> layers; // every floating-point tensor analysed, in file order
     std::vector<std::uint64_t> numel;
-    std::vector<DType> dtype;                   // as stored
+    std::vector<DType> dtype; // as stored
+    std::vector<std::size_t> rank;
     std::vector<std::vector<OptionCell>> cells; // [layer][option]
 
     // The whole model under one option, the layers it cannot take kept as stored (as a
@@ -56,11 +57,16 @@ struct FormatTable {
 };
 
 // Analyses the model once per option (threads and tensor filter from `analyzeOptions`).
-// `onOption(done, total)` is called before each; false stops with CancelledError.
+// `onOption(done, total)` is called before each option and again, from worker threads, as
+// its blocks finish; false stops with CancelledError.
 FormatTable
 measureFormatOptions(const ModelFile& model, std::vector<FormatOption> options,
                      const AnalyzeOptions& analyzeOptions,
                      const std::function<bool(std::size_t, std::size_t)>& onOption = {});
+
+// llama-quantize quantizes only tensors of rank 2 or more whose names end in "weight";
+// every other layer can only stay as stored.
+void keepOnlyWhatLlamaQuantizes(FormatTable& table);
 
 // Of points (bits, error), those no other point beats on both (fewer or equal bits and
 // less error, or less bits and equal error).

@@ -68,51 +68,102 @@ std::vector<Upgrade> hullUpgrades(const std::vector<Choice>& front)
     return upgrades;
 }
 
-// The linear relaxation of the layers from some position on: their cheapest options, then
-// hull upgrades by decreasing error saved per bit, the last one taken in part.
+// The linear relaxation of the layers not yet decided: their cheapest options, then hull
+// upgrades by decreasing error saved per bit, the last one taken in part. Every layer's
+// upgrades are sorted once; deciding a layer takes its own out of two Fenwick trees (bits
+// and gain by rank), so a bound costs O(log n) and the whole plan O(n log n) in upgrades.
 class RelaxationBound {
 public:
-    RelaxationBound(const std::vector<std::vector<Choice>>& fronts,
-                    const std::vector<std::size_t>& layers)
+    explicit RelaxationBound(const std::vector<std::vector<Choice>>& fronts)
     {
-        std::vector<Upgrade> upgrades;
-        for (std::size_t layer : layers) {
+        struct Ranked {
+            std::size_t layer;
+            Upgrade upgrade;
+        };
+        std::vector<Ranked> all;
+        for (std::size_t layer = 0; layer < fronts.size(); ++layer) {
             baseBits_ += fronts[layer].front().bits;
             baseError_ += fronts[layer].front().error;
-            const auto own = hullUpgrades(fronts[layer]);
-            upgrades.insert(upgrades.end(), own.begin(), own.end());
+            for (const Upgrade& u : hullUpgrades(fronts[layer]))
+                all.push_back({layer, u});
         }
-        std::sort(upgrades.begin(), upgrades.end(),
-                  [](const Upgrade& a, const Upgrade& b) { return a.rate() > b.rate(); });
-        bitsPrefix_.push_back(0);
-        gainPrefix_.push_back(0);
-        for (const Upgrade& u : upgrades) {
-            bitsPrefix_.push_back(bitsPrefix_.back() + u.bits);
-            gainPrefix_.push_back(gainPrefix_.back() + u.gain);
-            rates_.push_back(u.rate());
+        std::stable_sort(all.begin(), all.end(), [](const Ranked& a, const Ranked& b) {
+            return a.upgrade.rate() > b.upgrade.rate();
+        });
+        const std::size_t n = all.size();
+        bitsTree_.assign(n + 1, 0);
+        gainTree_.assign(n + 1, 0);
+        bits_.resize(n);
+        gain_.resize(n);
+        rates_.resize(n);
+        ranksOf_.resize(fronts.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            bits_[i] = all[i].upgrade.bits;
+            gain_[i] = all[i].upgrade.gain;
+            rates_[i] = all[i].upgrade.rate();
+            ranksOf_[all[i].layer].push_back(i);
+            add(i, bits_[i], gain_[i]);
         }
+        firstBits_ = baseBits_;
+        for (std::size_t layer = 0; layer < fronts.size(); ++layer)
+            cheapest_.push_back({fronts[layer].front().bits, fronts[layer].front().error});
+        while (step_ * 2 <= n)
+            step_ *= 2;
     }
-    double minimumBits() const { return baseBits_; }
-    // The least error these layers can reach with `bits` (infinity when too few).
+
+    // The bits every layer needs at least.
+    double minimumBits() const { return firstBits_; }
+
+    // The layer is decided: it leaves the relaxation.
+    void remove(std::size_t layer)
+    {
+        baseBits_ -= cheapest_[layer].first;
+        baseError_ -= cheapest_[layer].second;
+        for (std::size_t rank : ranksOf_[layer])
+            add(rank, -bits_[rank], -gain_[rank]);
+    }
+
+    // The least error the remaining layers can reach with `bits` (infinity when too few).
     double bound(double bits) const
     {
         const double spare = bits - baseBits_;
         if (spare < 0)
             return std::numeric_limits<double>::infinity();
-        const std::size_t whole = std::upper_bound(bitsPrefix_.begin(), bitsPrefix_.end(), spare) -
-                                  bitsPrefix_.begin() - 1;
-        double gain = gainPrefix_[whole];
-        if (whole < rates_.size())
-            gain += (spare - bitsPrefix_[whole]) * rates_[whole];
+        // Fenwick descent: the longest prefix of upgrades (by rank) whose bits fit.
+        std::size_t position = 0;
+        double used = 0, gain = 0;
+        for (std::size_t step = step_; step > 0; step /= 2) {
+            const std::size_t next = position + step;
+            if (next < bitsTree_.size() && used + bitsTree_[next] <= spare) {
+                position = next;
+                used += bitsTree_[next];
+                gain += gainTree_[next];
+            }
+        }
+        // The upgrade after the prefix is still in (a removed one has no bits and would
+        // have fitted): take the part of it that fits.
+        if (position < rates_.size())
+            gain += (spare - used) * rates_[position];
         return std::max(0.0, baseError_ - gain);
     }
 
 private:
+    void add(std::size_t rank, double bits, double gain)
+    {
+        for (std::size_t i = rank + 1; i < bitsTree_.size(); i += i & (~i + 1)) {
+            bitsTree_[i] += bits;
+            gainTree_[i] += gain;
+        }
+    }
+
     double baseBits_ = 0;
     double baseError_ = 0;
-    std::vector<double> bitsPrefix_;
-    std::vector<double> gainPrefix_;
-    std::vector<double> rates_;
+    double firstBits_ = 0;
+    std::size_t step_ = 1;
+    std::vector<double> bitsTree_, gainTree_; // 1-based Fenwick trees over ranks
+    std::vector<double> bits_, gain_, rates_; // per rank
+    std::vector<std::vector<std::size_t>> ranksOf_;
+    std::vector<std::pair<double, double>> cheapest_;
 };
 
 // A feasible plan to prune against: the relaxation's upgrades taken whole while they fit.
@@ -179,35 +230,33 @@ MixedPlan planMixedPrecision(const FormatTable& table, double budgetBits, const 
         return fronts[a].front().error - fronts[a].back().error >
                fronts[b].front().error - fronts[b].back().error;
     });
-    // The relaxation of the layers order[k..], built as k advances (all at once would
-    // take memory quadratic in the layers).
-    const auto suffixBound = [&](std::size_t k) {
-        return RelaxationBound(fronts,
-                               std::vector<std::size_t>(order.begin() + long(k), order.end()));
-    };
-    const RelaxationBound whole = suffixBound(0);
-    if (whole.minimumBits() > budgetBits)
+    RelaxationBound rest(fronts);
+    if (rest.minimumBits() > budgetBits)
         throw UsageError("the budget is below the smallest plan (" +
-                         std::to_string(whole.minimumBits() / 8.0 / 1e6) + " MB)");
+                         std::to_string(rest.minimumBits() / 8.0 / 1e6) + " MB)");
 
     MixedPlan plan;
     plan.signal = signal;
-    plan.lowerBound = whole.bound(budgetBits);
+    plan.lowerBound = rest.bound(budgetBits);
     const std::vector<std::size_t> greedy = greedyPositions(fronts, budgetBits);
     double incumbent = 0;
     for (std::size_t l = 0; l < layers; ++l)
         incumbent += fronts[l][greedy[l]].error;
-    // Pruning keeps a state only if it can beat the incumbent by more than rounding.
+    // Pruning keeps a state only if it can beat the incumbent by more than rounding (the
+    // bound's sums are updated by subtraction, so allow for their drift).
     const auto canBeat = [&](double reachable) {
-        return reachable < incumbent * (1 - 1e-12);
+        return reachable < incumbent * (1 - 1e-9);
     };
 
     std::vector<std::vector<State>> states(layers + 1);
     states[0].push_back({0, 0, 0, 0});
     bool truncated = false;
+    std::size_t statesKept = 0;
     for (std::size_t k = 0; k < layers; ++k) {
+        if (limits.keepGoing && !limits.keepGoing())
+            throw CancelledError();
         const auto& front = fronts[order[k]];
-        const RelaxationBound rest = suffixBound(k + 1);
+        rest.remove(order[k]);
         std::vector<State> next;
         for (std::uint32_t s = 0; s < states[k].size(); ++s) {
             const State& from = states[k][s];
@@ -227,16 +276,22 @@ MixedPlan planMixedPrecision(const FormatTable& table, double budgetBits, const 
         for (const State& state : next)
             if (kept.empty() || state.error < kept.back().error)
                 kept.push_back(state);
-        if (kept.size() > limits.maxStatesPerLayer) {
-            // Beyond the work limit: keep the most promising, and say so.
+        // The work limit: per layer, and over all layers (each state stays for the way
+        // back). Beyond it keep the most promising states, and say so.
+        const std::size_t share = std::max<std::size_t>(
+            1,
+            (limits.maxStatesTotal - std::min(limits.maxStatesTotal, statesKept)) / (layers - k));
+        const std::size_t allowed = std::min(limits.maxStatesPerLayer, share);
+        if (kept.size() > allowed) {
             truncated = true;
-            std::nth_element(kept.begin(), kept.begin() + long(limits.maxStatesPerLayer),
-                             kept.end(), [&](const State& a, const State& b) {
+            std::nth_element(kept.begin(), kept.begin() + long(allowed), kept.end(),
+                             [&](const State& a, const State& b) {
                                  return a.error + rest.bound(budgetBits - a.bits) <
                                         b.error + rest.bound(budgetBits - b.bits);
                              });
-            kept.resize(limits.maxStatesPerLayer);
+            kept.resize(allowed);
         }
+        statesKept += kept.size();
         plan.statesVisited += kept.size();
         states[k + 1] = std::move(kept);
     }

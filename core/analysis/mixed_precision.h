@@ -10,6 +10,7 @@
 #include "analysis/format_options.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace qs {
@@ -26,7 +27,12 @@ struct MixedPlan {
 };
 
 struct PlanLimits {
-    std::size_t maxStatesPerLayer = 2'000'000;
+    // States (24 bytes each) kept per layer and in all; the candidates of one layer take
+    // up to maxStatesPerLayer times its options.
+    std::size_t maxStatesPerLayer = 200'000;
+    std::size_t maxStatesTotal = 4'000'000;
+    // Checked once per layer; false stops with CancelledError.
+    std::function<bool()> keepGoing;
 };
 
 // UsageError when even the smallest option of every layer exceeds `budgetBits`.

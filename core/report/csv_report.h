@@ -9,7 +9,6 @@
 
 namespace qs {
 
-void writeCsvReport(std::ostream& out, const ModelReport& report,
-                    const ExtraColumns& extra = {});
+void writeCsvReport(std::ostream& out, const ModelReport& report, const ExtraColumns& extra = {});
 
 } // namespace qs

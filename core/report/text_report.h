@@ -11,7 +11,6 @@
 namespace qs {
 
 void writeInfoText(std::ostream& out, const ModelFile& model);
-void writeReportText(std::ostream& out, const ModelReport& report,
-                     const ExtraColumns& extra = {});
+void writeReportText(std::ostream& out, const ModelReport& report, const ExtraColumns& extra = {});
 
 } // namespace qs

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -18,14 +19,14 @@ constexpr const char* kDebuggerColumns[] = {
 
 struct DebuggerRow {
     std::string opName;
-    std::size_t tensorIndex = 0;
+    std::optional<std::size_t> tensorIndex;
     std::uint64_t elements = 0;
     double stddev = 0;
     double meanError = 0;
     double maxAbsError = 0;
     double meanSquaredError = 0;
-    double scale = 0;
-    std::int32_t zeroPoint = 0;
+    std::optional<double> scale; // when the tensor is one block: one pair describes it
+    std::optional<std::int32_t> zeroPoint;
     std::string tensorName;
 };
 
@@ -51,8 +52,10 @@ std::vector<DebuggerRow> debuggerRows(const ModelReport& report,
         row.meanError = m.meanErr;
         row.maxAbsError = m.maxAbsErr;
         row.meanSquaredError = m.mse;
-        row.scale = layer.scale ? *layer.scale : layer.scaleMax;
-        row.zeroPoint = layer.zeroPoint.value_or(0);
+        if (layer.scale) {
+            row.scale = *layer.scale;
+            row.zeroPoint = layer.zeroPoint.value_or(0);
+        }
         row.tensorName = layer.name;
         rows.push_back(std::move(row));
     }
@@ -63,6 +66,10 @@ std::vector<DebuggerRow> debuggerRows(const ModelReport& report,
 
 std::string llamaTensorPattern(const std::string& text)
 {
+    // llama-quantize lowercases each pattern before matching it, case-sensitively.
+    if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isupper(c); }))
+        throw UsageError("llama-quantize lowercases its patterns: '" + text +
+                         "' has capitals and could not be matched");
     static const std::string special = R"(\^$.|?*+()[]{})";
     std::string escaped;
     for (char c : text) {
@@ -83,27 +90,32 @@ void writeDebuggerCsv(std::ostream& out, const ModelReport& report,
     }
     out << "\r\n";
     for (const DebuggerRow& row : debuggerRows(report, tensors))
-        out << csvText(row.opName) << ',' << row.tensorIndex << ',' << row.elements << ','
-            << csvNumber(row.stddev) << ',' << csvNumber(row.meanError) << ','
+        out << csvText(row.opName) << ','
+            << (row.tensorIndex ? std::to_string(*row.tensorIndex) : "") << ',' << row.elements
+            << ',' << csvNumber(row.stddev) << ',' << csvNumber(row.meanError) << ','
             << csvNumber(row.maxAbsError) << ',' << csvNumber(row.meanSquaredError) << ','
-            << csvNumber(row.scale) << ',' << row.zeroPoint << ',' << csvText(row.tensorName)
-            << "\r\n";
+            << (row.scale ? csvNumber(*row.scale) : "") << ','
+            << (row.zeroPoint ? std::to_string(*row.zeroPoint) : "") << ','
+            << csvText(row.tensorName) << "\r\n";
 }
 
 nlohmann::ordered_json debuggerJson(const ModelReport& report,
                                     const std::vector<TensorInfo>& tensors)
 {
     auto records = nlohmann::ordered_json::array();
+    const auto orNull = [](const auto& value) {
+        return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+    };
     for (const DebuggerRow& row : debuggerRows(report, tensors))
         records.push_back({{"op_name", row.opName},
-                           {"tensor_idx", row.tensorIndex},
+                           {"tensor_idx", orNull(row.tensorIndex)},
                            {"num_elements", row.elements},
                            {"stddev", row.stddev},
                            {"mean_error", row.meanError},
                            {"max_abs_error", row.maxAbsError},
                            {"mean_squared_error", row.meanSquaredError},
-                           {"scale", row.scale},
-                           {"zero_point", row.zeroPoint},
+                           {"scale", orNull(row.scale)},
+                           {"zero_point", orNull(row.zeroPoint)},
                            {"tensor_name", row.tensorName}});
     return records;
 }

@@ -18,8 +18,9 @@ namespace qs {
 // Columns op_name, tensor_idx, num_elements, stddev, mean_error, max_abs_error,
 // mean_squared_error, scale, zero_point, tensor_name; rows end in CRLF as the debugger's
 // csv.DictWriter writes them. The statistics are of the weight error x̂ - x over finite
-// elements (the debugger measures an op's output over a dataset); scale is the tensor's,
-// or its largest block scale when it has several (the debugger writes the first channel's).
+// elements (the debugger measures an op's output over a dataset); scale and zero_point are
+// the tensor's when it is one block, and empty when it has several (the debugger writes
+// the first channel's, which describes no other).
 // `tensors` are the model's, for the tensor index and the reading operator.
 void writeDebuggerCsv(std::ostream& out, const ModelReport& report,
                       const std::vector<TensorInfo>& tensors);

@@ -1,6 +1,5 @@
 #include "report/vs_report.h"
 
-#include "analysis/storage_size.h"
 #include "quant/quant_options.h"
 #include "report/csv_text.h"
 #include "report/json_report.h"
@@ -13,11 +12,6 @@ const LayerReport* secondLayer(const ConfigComparison& vs, std::size_t index)
 {
     const auto& paired = vs.otherLayer.at(index);
     return paired ? &vs.other.layers[*paired] : nullptr;
-}
-
-double bitsPerWeight(const ModelReport& report)
-{
-    return modelStorage(report).bitsPerWeight(report.summary.parameters);
 }
 } // namespace
 
@@ -65,15 +59,16 @@ ExtraColumns vsTextColumns(const ModelReport& first, const ConfigComparison& vs)
         return {formatNumber("%.2f", other->metrics.sqnrDb),
                 formatNumber("%+.2f", sqnrDeltaDb(first.layers[index].metrics, other->metrics))};
     };
-    std::string note =
-        "vs " + vsOptionsText(vs.other.config) + ": SQNR " +
-        formatNumber("%.2f", vs.other.summary.metrics.sqnrDb) + " dB (" +
-        formatNumber("%+.2f", sqnrDeltaDb(first.summary.metrics, vs.other.summary.metrics)) +
-        " dB), bits per weight " + formatNumber("%.3f", bitsPerWeight(first)) + " -> " +
-        formatNumber("%.3f", bitsPerWeight(vs.other)) + "; " + std::to_string(better) +
-        " layers better, " + std::to_string(worse) + " worse";
+    const ComparedTotals totals = comparedTotals(first, vs);
+    std::string note = "vs " + vsOptionsText(vs.other.config) + ": SQNR " +
+                       formatNumber("%.2f", totals.secondSqnrDb) + " dB (" +
+                       formatNumber("%+.2f", totals.secondSqnrDb - totals.firstSqnrDb) +
+                       " dB), bits per weight " + formatNumber("%.3f", totals.firstBitsPerWeight) +
+                       " -> " + formatNumber("%.3f", totals.secondBitsPerWeight) + "; " +
+                       std::to_string(better) + " layers better, " + std::to_string(worse) +
+                       " worse";
     if (missing)
-        note += ", " + std::to_string(missing) + " not analysed under it";
+        note += ", " + std::to_string(missing) + " not analysed under it (counted as stored)";
     columns.notes.push_back(std::move(note));
     return columns;
 }
@@ -104,7 +99,13 @@ void addVsJson(nlohmann::ordered_json& doc, const ModelReport& first, const Conf
     summary["delta_sqnr_db"] =
         metricJson(sqnrDeltaDb(first.summary.metrics, vs.other.summary.metrics));
     top["summary"] = std::move(summary);
-    top["bits_per_weight"] = {{"first", bitsPerWeight(first)}, {"vs", bitsPerWeight(vs.other)}};
+    // Over the first report's tensors, those the second cannot take counted as stored.
+    const ComparedTotals totals = comparedTotals(first, vs);
+    top["bits_per_weight"] = {{"first", totals.firstBitsPerWeight},
+                              {"vs", totals.secondBitsPerWeight}};
+    top["sqnr_db"] = {{"first", metricJson(totals.firstSqnrDb)},
+                      {"vs", metricJson(totals.secondSqnrDb)}};
+    top["kept_as_stored"] = totals.keptAsStored;
     auto& skipped = top["skipped"] = nlohmann::ordered_json::array();
     for (const SkippedTensor& s : vs.other.skipped)
         skipped.push_back({{"name", s.name}, {"reason", s.reason}});

@@ -115,6 +115,46 @@ TEST(MixedPrecision, WorkLimitGivesAPlanNotProvenOptimal)
     EXPECT_LE(plan.bits, 12 * 350);
 }
 
+TEST(MixedPrecision, TiedLayersStayWithinTheWorkLimit)
+{
+    // Every layer saves exactly the same error per bit: the relaxation cannot tell plans
+    // apart, and without the limits the states would grow without end.
+    FormatTable table;
+    table.options.resize(5);
+    for (std::size_t l = 0; l < 60; ++l) {
+        table.layers.push_back("layer" + std::to_string(l));
+        table.numel.push_back(64);
+        std::vector<OptionCell> row(5);
+        for (std::size_t o = 0; o < 5; ++o) {
+            row[o].applies = true;
+            row[o].bits = 100.0 * double(o + 1) + double(l % 7);
+            row[o].sums.sumX2 = 1;
+            row[o].sums.sumE2 = 1000.0 - 2.0 * row[o].bits;
+        }
+        table.cells.push_back(row);
+    }
+    PlanLimits limits;
+    limits.maxStatesPerLayer = 20'000;
+    limits.maxStatesTotal = 400'000;
+    const MixedPlan plan = planMixedPrecision(table, 60 * 250.0, limits);
+    EXPECT_LE(plan.bits, 60 * 250.0);
+    EXPECT_LE(plan.statesVisited, 400'000u + 60);
+    EXPECT_LE(plan.lowerBound, plan.squaredError + 1e-6);
+    // Linear curves: the relaxation is exact whenever the budget is spent whole.
+    EXPECT_NEAR(plan.squaredError, plan.lowerBound, 2.0 * 7 * 2 + 1e-6);
+}
+
+TEST(MixedPrecision, StopsWhenAskedTo)
+{
+    std::mt19937 random(9);
+    const FormatTable table = randomTable(random, 8, 4);
+    PlanLimits limits;
+    limits.keepGoing = [] {
+        return false;
+    };
+    EXPECT_THROW(planMixedPrecision(table, 8 * 500.0, limits), CancelledError);
+}
+
 class FormatTableTest : public ::testing::Test {
 protected:
     FormatTableTest()

@@ -75,6 +75,20 @@ TEST(DebuggerExport, ColumnsAndNumbersOfEveryLayer)
     }
 }
 
+TEST(DebuggerExport, ScaleOnlyWhereOnePairDescribesTheTensor)
+{
+    const Analysed a = analyse("ppocrv4_rec_svtr_neck.safetensors", "channel");
+    std::ostringstream csv;
+    writeDebuggerCsv(csv, a.report, a.model->tensors());
+    auto lines = split(csv.str(), "\r\n");
+    for (std::size_t i = 0; i < a.report.layers.size(); ++i) {
+        const auto cells = split(lines[i + 1], ",");
+        const bool oneBlock = a.report.layers[i].blocks == 1;
+        EXPECT_EQ(cells[7].empty(), !oneBlock) << lines[i + 1];
+        EXPECT_EQ(cells[8].empty(), !oneBlock) << lines[i + 1];
+    }
+}
+
 TEST(DebuggerExport, OperatorOfOnnxWeights)
 {
     const Analysed a = analyse("ch_ppocr_mobile_v2.0_cls_infer.onnx");

@@ -37,7 +37,7 @@ TEST(PlanPanelInWindow, MeasuresPlansDrawsAndExportsTheCoresNumbers)
     ASSERT_TRUE(window.openModel(kModel));
     ASSERT_TRUE(ready.wait(60000));
     PlanPanel* panel = window.planPanel();
-    EXPECT_FALSE(panel->table().has_value()) << "measured only on request";
+    EXPECT_EQ(panel->table(), nullptr) << "measured only on request";
 
     QSignalSpy planned(panel, &PlanPanel::planChanged);
     QTest::mouseClick(panel->measureButton(), Qt::LeftButton);
@@ -76,7 +76,7 @@ TEST(PlanPanelInWindow, MeasuresPlansDrawsAndExportsTheCoresNumbers)
     // A tighter budget: a new plan within it, with no more SQNR.
     planned.clear();
     panel->budgetSpin()->setValue(3.0);
-    ASSERT_EQ(planned.size(), 1);
+    ASSERT_TRUE(planned.wait(60000)); // planned in the background
     EXPECT_LE(panel->plan()->bits, 3.0 * double(weights));
     EXPECT_LE(panel->plan()->sqnrDb, plan.sqnrDb);
 
