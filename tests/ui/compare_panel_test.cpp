@@ -1,5 +1,6 @@
 // The A/B dock in the window: idle while closed; once opened, B's analysis, the per-layer
 // differences, the summary and the two histograms are the core's numbers for A and B.
+#include "analysed_window.h"
 #include "analysis/storage_size.h"
 #include "analysis_runner.h"
 #include "compare_panel.h"
@@ -38,13 +39,10 @@ template <typename Condition> bool waitUntil(Condition condition, int millisecon
 
 TEST(ComparePanelInWindow, SecondConfigurationBesideTheFirstWithTheCoresNumbers)
 {
-    QSettings().clear();
-    MainWindow window;
-    QStringList errors;
-    window.setErrorReporter([&](const QString&, const QString& message) { errors << message; });
-    QSignalSpy ready(window.analysisRunner(), &AnalysisRunner::analysisReady);
-    ASSERT_TRUE(window.openModel(kModel));
-    ASSERT_TRUE(ready.wait(60000));
+    test::AnalysedWindow analysed;
+    ASSERT_TRUE(analysed.open(kModel));
+    MainWindow& window = analysed.window;
+    const QStringList& errors = analysed.errors;
     ComparePanel* panel = window.comparePanel();
     EXPECT_FALSE(window.compareDock()->isVisible());
     EXPECT_FALSE(panel->secondRunner()->isRunning()) << "a closed dock does no work";

@@ -1,5 +1,6 @@
 // The Formats & Plan dock: the measured options and the plan are the core's, the chart
 // draws them with the Pareto front, the budget re-plans, and the exports are the CLI's.
+#include "analysed_window.h"
 #include "analysis_runner.h"
 #include "main_window.h"
 #include "pareto_chart.h"
@@ -29,13 +30,10 @@ const QString kModel = QStringLiteral(QS_SHARED_MODELS_DIR "/ch_ppocr_mobile_v2.
 
 TEST(PlanPanelInWindow, MeasuresPlansDrawsAndExportsTheCoresNumbers)
 {
-    QSettings().clear();
-    MainWindow window;
-    QStringList errors;
-    window.setErrorReporter([&](const QString&, const QString& message) { errors << message; });
-    QSignalSpy ready(window.analysisRunner(), &AnalysisRunner::analysisReady);
-    ASSERT_TRUE(window.openModel(kModel));
-    ASSERT_TRUE(ready.wait(60000));
+    test::AnalysedWindow analysed;
+    ASSERT_TRUE(analysed.open(kModel));
+    MainWindow& window = analysed.window;
+    const QStringList& errors = analysed.errors;
     PlanPanel* panel = window.planPanel();
     EXPECT_EQ(panel->table(), nullptr) << "measured only on request";
 
