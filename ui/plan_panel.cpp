@@ -25,14 +25,6 @@
 namespace qs::ui {
 
 namespace {
-std::uint64_t weightsOf(const FormatTable& table)
-{
-    std::uint64_t weights = 0;
-    for (auto n : table.numel)
-        weights += n;
-    return weights;
-}
-
 bool saveText(const QString& path, const std::string& text, QString* error)
 {
     QSaveFile file(path);
@@ -247,7 +239,7 @@ void PlanPanel::replan()
     if (planCancel_)
         planCancel_->store(true);
     planCancel_ = std::make_shared<std::atomic<bool>>(false);
-    const double budgetBits = budget_->value() * double(weightsOf(*table_));
+    const double budgetBits = budget_->value() * double(table_->weights());
     const std::uint64_t generation = ++planGeneration_;
     summary_->setText(tr("Planning for %1 bits per weight\u2026").arg(budget_->value()));
     planWatcher_.setFuture(QtConcurrent::run(
@@ -274,7 +266,7 @@ void PlanPanel::onPlanned()
     PlanOutcome outcome = planWatcher_.result();
     if (outcome.generation != planGeneration_ || !table_)
         return;
-    const double budgetBits = budget_->value() * double(weightsOf(*table_));
+    const double budgetBits = budget_->value() * double(table_->weights());
     plan_ = std::move(outcome.plan);
     planError_ = outcome.error;
     choices_->setRowCount(0);
@@ -362,7 +354,7 @@ void PlanPanel::redraw()
                               point.sqnrDb, bool(front[o])});
         }
         if (plan_)
-            planPoint = ParetoChart::Point{tr("plan"), plan_->bits / double(weightsOf(*table_)),
+            planPoint = ParetoChart::Point{tr("plan"), plan_->bits / double(table_->weights()),
                                            plan_->sqnrDb, false};
         title = tr("Whole model: each option alone, and the plan");
     }
@@ -373,7 +365,7 @@ bool PlanPanel::savePlanJson(const QString& path, QString* error) const
 {
     if (!table_ || !plan_)
         return false;
-    const double budgetBits = budget_->value() * double(weightsOf(*table_));
+    const double budgetBits = budget_->value() * double(table_->weights());
     return saveText(path, planJson(*table_, *plan_, budgetBits).dump(2) + "\n", error);
 }
 

@@ -79,11 +79,8 @@ int runPlan(const Options& options)
         keepOnlyWhatLlamaQuantizes(table);
     if (table.layers.empty())
         throw UsageError("plan: no floating-point tensor to plan for");
-    std::uint64_t weights = 0;
-    for (auto n : table.numel)
-        weights += n;
     const double budgetBits = options.planBudget.perWeight
-                                  ? options.planBudget.value * double(weights)
+                                  ? options.planBudget.value * double(table.weights())
                                   : options.planBudget.value;
     const MixedPlan plan = planMixedPrecision(table, budgetBits);
 

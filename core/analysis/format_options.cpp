@@ -88,6 +88,14 @@ std::vector<FormatOption> ggmlFormatOptions()
     return options;
 }
 
+std::uint64_t FormatTable::weights() const
+{
+    std::uint64_t total = 0;
+    for (auto n : numel)
+        total += n;
+    return total;
+}
+
 FormatTable::ModelPoint FormatTable::modelPoint(std::size_t option) const
 {
     ModelPoint point;

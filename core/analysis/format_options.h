@@ -54,6 +54,8 @@ struct FormatTable {
         std::size_t layersTaken = 0;
     };
     ModelPoint modelPoint(std::size_t option) const;
+    // Weights over every layer: what "bits per weight" divides by.
+    std::uint64_t weights() const;
 };
 
 // Analyses the model once per option (threads and tensor filter from `analyzeOptions`).

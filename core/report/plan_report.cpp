@@ -15,14 +15,6 @@ double sqnrOf(const OptionCell& cell)
     return cell.metrics.sqnrDb;
 }
 
-std::uint64_t totalWeights(const FormatTable& table)
-{
-    std::uint64_t weights = 0;
-    for (auto n : table.numel)
-        weights += n;
-    return weights;
-}
-
 std::vector<bool> optionsOnFront(const FormatTable& table)
 {
     std::vector<std::pair<double, double>> points;
@@ -43,7 +35,7 @@ std::string megabytes(double bits)
 void writePlanText(std::ostream& out, const FormatTable& table, const MixedPlan& plan,
                    double budgetBits)
 {
-    const double weights = double(totalWeights(table));
+    const double weights = double(table.weights());
     std::vector<std::vector<std::string>> rows{{"tensor", "numel", "option", "bits/w", "SQNR dB"}};
     for (std::size_t l = 0; l < table.layers.size(); ++l) {
         const OptionCell& cell = table.cells[l][plan.choice[l]];
@@ -100,7 +92,7 @@ void writeOptionsText(std::ostream& out, const FormatTable& table)
 
 nlohmann::ordered_json planJson(const FormatTable& table, const MixedPlan& plan, double budgetBits)
 {
-    const double weights = double(totalWeights(table));
+    const double weights = double(table.weights());
     nlohmann::ordered_json doc;
     doc["quantscope_plan"] = 1;
     doc["budget_bits"] = budgetBits;
