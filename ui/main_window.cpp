@@ -4,6 +4,7 @@
 #include "chart_full_screen.h"
 #include "common/error.h"
 #include "compare_panel.h"
+#include "conventions_panel.h"
 #include "histogram_chart.h"
 #include "layer_error_chart.h"
 #include "model_browser.h"
@@ -134,6 +135,12 @@ MainWindow::MainWindow(QWidget* parent)
     tabifyDockWidget(layersDock, planDock);
     inspectorDock->raise();
     connect(plan_, &PlanPanel::tensorSelected, this, &MainWindow::selectTensor);
+
+    conventions_ = new ConventionsPanel;
+    conventionsDock_ = addDock(tr("Conventions"), QStringLiteral("conventionsDock"), conventions_,
+                               Qt::BottomDockWidgetArea);
+    tabifyDockWidget(layersDock, conventionsDock_);
+    inspectorDock->raise();
 
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
@@ -450,6 +457,7 @@ bool MainWindow::openModel(const QString& path)
     currentTensor_.reset();
     inspector_->clear();
     compare_->setModel(modelFile_);
+    conventions_->setModel(modelFile_);
     plan_->setModel(modelFile_);
     fitColumns();
     setWindowFilePath(path);
@@ -481,6 +489,7 @@ void MainWindow::reanalyze()
     for (QAction* action : {exportJson_, exportCsv_, exportDocument_})
         action->setEnabled(false);
     compare_->setFirst(config, nullptr);
+    conventions_->setConfig(config);
     plan_->setBaseConfig(config);
     if (currentTensor_)
         inspector_->inspect(modelFile_, *currentTensor_, config);
@@ -607,6 +616,7 @@ void MainWindow::selectTensor(std::size_t tensor)
     showTensorInTable(tensor);
     browser_->selectTensor(tensor);
     compare_->showTensor(tensor);
+    conventions_->showTensor(tensor);
     plan_->showTensor(tensor);
     try {
         inspector_->inspect(modelFile_, tensor, currentConfig());

@@ -29,6 +29,7 @@ namespace qs::ui {
 
 class AnalysisRunner;
 class ComparePanel;
+class ConventionsPanel;
 class PlanPanel;
 class LayerErrorChart;
 class ModelBrowser;
@@ -57,6 +58,8 @@ public:
     AnalysisRunner* analysisRunner() const { return runner_; }
     ComparePanel* comparePanel() const { return compare_; }
     PlanPanel* planPanel() const { return plan_; }
+    ConventionsPanel* conventionsPanel() const { return conventions_; }
+    QDockWidget* conventionsDock() const { return conventionsDock_; }
     QDockWidget* compareDock() const { return compareDock_; }
     TensorTableModel* tensorModel() const { return model_; }
     QSortFilterProxyModel* proxyModel() const { return proxy_; }
@@ -143,6 +146,8 @@ private:
     QAction* exportDocument_ = nullptr;
     ComparePanel* compare_ = nullptr;
     PlanPanel* plan_ = nullptr;
+    ConventionsPanel* conventions_ = nullptr;
+    QDockWidget* conventionsDock_ = nullptr;
     QDockWidget* compareDock_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* presentationAction_ = nullptr;

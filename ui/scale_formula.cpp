@@ -49,7 +49,7 @@ QString scaleFormula(const BlockRecord& block, const QuantConfig& config)
             return {};
         return tr("s = amax / max finite = %1 / %2 = %3").arg(n(amax), n(top), n(block.scale));
     }
-    const IntGrid grid = intGrid(config.format, config.narrowRange);
+    const IntGrid grid = intGrids(config).scale;
     if (config.scheme == Scheme::Symmetric) {
         if (pytorch) {
             const double divisor = (grid.qmax - grid.qmin) / 2.0;

@@ -97,9 +97,12 @@ SettingsPanel::SettingsPanel(QWidget* parent)
     fpMode_ = makeCombo({tr("auto"), QStringLiteral("scaled"), QStringLiteral("unscaled")},
                         tr("Floating-point formats: scaled to the block's range, or a plain "
                            "cast (auto: unscaled for fp16/bf16, scaled below)"));
-    convention_ = makeCombo({QStringLiteral("default"), QStringLiteral("pytorch")},
-                            tr("Where frameworks differ (scale of an all-zero block, "
-                               "zero-point rounding), whose rule to follow"));
+    QStringList conventions;
+    for (Convention convention : kAllConventions)
+        conventions << QString::fromStdString(toString(convention));
+    convention_ =
+        makeCombo(conventions, tr("Whose integer arithmetic to follow: grid, scale rule, rounding "
+                                  "ties, x / s or x \u00B7 (1/s), scale storage (spec \u00A78)"));
     command_ = new QLabel;
     command_->setWordWrap(true);
     command_->setTextInteractionFlags(Qt::TextSelectableByMouse);

@@ -56,10 +56,20 @@ QString describe(const ElementSteps& s)
                      .arg(n(b.scale))
                      .arg(b.zeroPoint)
                      .arg(n(b.clip.lo), n(b.clip.hi));
-        lines << tr("3. 1/s = %1, computed once in float32; x \u00B7 (1/s) = %2")
-                     .arg(n(s.inverseScale), n(s.scaled));
-        lines << (s.tie ? tr("4. Exactly halfway between two integers: rounding half to even "
-                             "gives %1")
+        if (s.divides)
+            lines << tr("3. x / s = %1 (this convention divides; it does not multiply by 1/s)")
+                         .arg(n(s.scaled));
+        else if (s.dequantizeDivides || std::fabs(s.inverseScale * b.scale - 1.0f) > 1e-6f)
+            lines << tr("3. This convention's factor %1 (not 1/s = %2); x \u00B7 %1 = %3")
+                         .arg(n(s.inverseScale), n(1.0 / b.scale), n(s.scaled));
+        else
+            lines << tr("3. 1/s = %1, computed once in float32; x \u00B7 (1/s) = %2")
+                         .arg(n(s.inverseScale), n(s.scaled));
+        const bool away = s.ties == TieRule::AwayFromZero;
+        lines << (s.tie ? (away ? tr("4. Exactly halfway between two integers: rounding half "
+                                     "away from zero gives %1")
+                                : tr("4. Exactly halfway between two integers: rounding half "
+                                     "to even gives %1"))
                         : tr("4. Rounded to the nearest integer: %1"))
                      .arg(n(s.rounded));
         lines << tr("5. Plus the zero point: %1 + %2 = %3")
@@ -73,11 +83,18 @@ QString describe(const ElementSteps& s)
                      .arg(s.qmin)
                      .arg(s.qmax)
                      .arg(n(s.clampedCode));
-        lines << tr("7. Dequantized: x\u0302 = s \u00B7 (q \u2212 z) = %1 \u00B7 (%2 \u2212 %3) "
-                    "= %4")
-                     .arg(n(b.scale), n(s.clampedCode))
-                     .arg(b.zeroPoint)
-                     .arg(n(s.restored));
+        if (s.dequantizeDivides)
+            lines << tr("7. Dequantized by dividing by the factor: x\u0302 = (q \u2212 z) / %1 = "
+                        "(%2 \u2212 %3) / %1 = %4")
+                         .arg(n(s.inverseScale), n(s.clampedCode))
+                         .arg(b.zeroPoint)
+                         .arg(n(s.restored));
+        else
+            lines << tr("7. Dequantized: x\u0302 = s \u00B7 (q \u2212 z) = %1 \u00B7 (%2 "
+                        "\u2212 %3) = %4")
+                         .arg(n(b.scale), n(s.clampedCode))
+                         .arg(b.zeroPoint)
+                         .arg(n(s.restored));
     }
     lines << tr("<b>Error: e = x\u0302 \u2212 x = %1</b>%2")
                  .arg(n(s.error))

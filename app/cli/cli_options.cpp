@@ -34,6 +34,8 @@ const char* usageText()
   quantscope-cli plan MODEL --budget B [--formats LIST|ggml] [--pareto]
       [quantization options] [--tensors REGEX] [--threads N] [--json FILE|-]
       [--llama-tensor-types FILE|-]
+  quantscope-cli conventions MODEL [quantization options] [--tensors REGEX]
+      [--threads N] [--json FILE|-]
   quantscope-cli compare REFERENCE CANDIDATE [--tensors REGEX] [--threads N]
       [--json FILE|-] [--csv FILE|-]
   quantscope-cli bench [--shape M,N,K]... [--threads N] [--json]
@@ -49,7 +51,8 @@ const char* usageText()
   G      tensor | channel[:AXIS] (channel:0) | group:N
   C      minmax (default) | percentile:P | mse | kl
   M      scaled | unscaled (unscaled for fp16/bf16, scaled for fp8/fp4)
-  K      default | pytorch
+  K      default | pytorch | onnxruntime | tflite | modelopt | aimet | ggml: whose
+         integer arithmetic (grid, scale rule, ties, x/s or x*(1/s), scale storage)
   --matmul  also runs each layer's Y = X W^T as int8 x int8 -> int32 and reports
          its output error against float32 (weights: signed int<=8, symmetric,
          per tensor or channel); X from FILE (.npz with one M x K array per
@@ -74,6 +77,9 @@ const char* usageText()
          comma-separated: stored, fp16, bf16, DTYPE/GRANULARITY (int4/group:64),
          presets; ggml: what llama-quantize writes. --pareto also lists every
          option over the whole model with its bits per weight and SQNR
+  conventions quantizes each tensor under every convention and counts the
+         elements restored to a different value than under --convention K (and
+         by how much, in values and grid steps), with each one's SQNR
   report writes a self-contained HTML page or an A4 PDF: configuration, sizes and
          bits per weight, whole-model error, the per-layer chart and table, and
          the N worst layers' histograms and channel ranges (N: 4, at most 64)
@@ -305,8 +311,8 @@ Options parseOptions(const std::vector<std::string>& args)
     Options options;
     ArgCursor cursor(args);
     if (cursor.done())
-        throw UsageError(
-            "missing command (info, analyze, report, plan, compare or bench); see --help");
+        throw UsageError("missing command (info, analyze, report, plan, conventions, compare or "
+                         "bench); see --help");
     const std::string command = cursor.take();
     if (command == "--help" || command == "-h" || command == "help")
         return options;
@@ -322,13 +328,15 @@ Options parseOptions(const std::vector<std::string>& args)
         options.command = Options::Command::Report;
     else if (command == "plan")
         options.command = Options::Command::Plan;
+    else if (command == "conventions")
+        options.command = Options::Command::Conventions;
     else if (command == "compare")
         options.command = Options::Command::Compare;
     else if (command == "bench")
         options.command = Options::Command::Bench;
     else
         throw UsageError("unknown command '" + command +
-                         "' (expected info, analyze, report, plan, compare or bench)");
+                         "' (expected info, analyze, report, plan, conventions, compare or bench)");
     if (options.command == Options::Command::Bench)
         return parseBenchOptions(options, cursor);
 
@@ -397,7 +405,8 @@ Options parseOptions(const std::vector<std::string>& args)
             options.planShowOptions = true;
         } else if (plan && arg == "--llama-tensor-types") {
             options.llamaTypesOut = cursor.value(arg);
-        } else if ((plan || report) && arg == "--csv") {
+        } else if ((plan || report || options.command == Options::Command::Conventions) &&
+                   arg == "--csv") {
             throw UsageError("--csv applies to analyze and compare");
         } else if (options.command == Options::Command::Analyze && arg == "--vs") {
             vsWords = splitWords(cursor.value(arg));

@@ -28,7 +28,8 @@ struct Options {
         Compare,
         Bench,
         Report,
-        Plan
+        Plan,
+        Conventions
     } command = Command::Help;
     std::string model;     // compare: the reference
     std::string candidate; // compare only

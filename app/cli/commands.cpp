@@ -4,6 +4,7 @@
 #include "analysis/model_compare.h"
 #include "bench_command.h"
 #include "common/error.h"
+#include "conventions_command.h"
 #include "formats/model_file.h"
 #include "plan_command.h"
 #include "report/compare_report.h"
@@ -204,6 +205,8 @@ int runCommand(const Options& options)
         return runBench(options);
     case Options::Command::Plan:
         return runPlan(options);
+    case Options::Command::Conventions:
+        return runConventions(options);
     case Options::Command::Report:
 #ifdef QS_HAVE_REPORTS
         return runReport(options);

@@ -35,21 +35,24 @@ ElementSteps explainElement(float x, const BlockRecord& block, const QuantConfig
         return steps;
     }
     // As the integer kernels: the reciprocal once in float32, then x·(1/s).
-    const IntGrid grid = intGrid(config.format, config.narrowRange);
+    const IntGrid grid = intGrids(config).clamp;
     steps.qmin = grid.qmin;
     steps.qmax = grid.qmax;
-    const IntQuantParams params = makeIntParams({block.scale, block.zeroPoint}, grid);
+    const IntQuantParams params = makeIntParams(block.scaleZero(), grid, config.convention);
     steps.inverseScale = params.invScale;
+    steps.divides = params.divideByScale;
+    steps.dequantizeDivides = params.dequantizeByDividing;
+    steps.ties = params.ties;
     if (steps.nonfinite) {
         steps.restored = x;
         return steps;
     }
-    steps.scaled = x * params.invScale;
-    steps.rounded = std::nearbyint(steps.scaled);
+    steps.scaled = params.scaled(x);
+    steps.rounded = roundCode(steps.scaled, params.ties);
     steps.tie = std::fabs(steps.scaled - std::trunc(steps.scaled)) == 0.5f;
     steps.code = steps.rounded + params.zeroPoint;
     steps.clampedCode = std::min(std::max(steps.code, params.qmin), params.qmax);
-    steps.restored = params.scale * (steps.clampedCode - params.zeroPoint);
+    steps.restored = params.restore(steps.clampedCode);
     steps.error = steps.restored - x;
     return steps;
 }

@@ -19,13 +19,17 @@ struct ElementSteps {
     float x = 0;
     BlockRecord block;      // the scale, zero point and clip of the element's block
     bool nonfinite = false; // NaN or ±Inf: passed through, left out of the error
-    // Integer grid (spec §4): q = clamp(round(x·(1/s)) + z, qmin, qmax), x̂ = s·(q − z).
-    float inverseScale = 0; // 1/s, once, in float32
-    float scaled = 0;       // x·(1/s)
-    float rounded = 0;      // round half to even
-    bool tie = false;       // x·(1/s) lay exactly halfway: the even neighbour was taken
-    float code = 0;         // rounded + z
-    float clampedCode = 0;  // clamped to [qmin, qmax]
+    // Integer grid (spec §4): q = clamp(round(x·(1/s)) + z, qmin, qmax), x̂ = s·(q − z);
+    // the convention may divide instead, and round ties away from zero (§8).
+    float inverseScale = 0;         // 1/s once in float32 (TFLite, ModelOpt: qmax/amax; ggml: 1/d)
+    bool divides = false;           // scaled = x / s
+    bool dequantizeDivides = false; // x̂ = (q − z) / inverseScale
+    TieRule ties = TieRule::ToEven;
+    float scaled = 0;      // x·(1/s), or x / s
+    float rounded = 0;     // under the convention's tie rule
+    bool tie = false;      // `scaled` lay exactly halfway: the tie rule picked the neighbour
+    float code = 0;        // rounded + z
+    float clampedCode = 0; // clamped to [qmin, qmax]
     std::int32_t qmin = 0;
     std::int32_t qmax = 0;
     // Float format: x / s cast to the format, x̂ = s·cast.

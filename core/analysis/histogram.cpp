@@ -64,7 +64,7 @@ QuantOverlay quantOverlay(const BlockRecord& block, const QuantConfig& config,
     } else if (config.preset == Preset::GgufQ4_0) {
         qmin = -8, qmax = 7, zero = 0;
     } else if (config.format.kind == NumberFormat::Kind::Integer) {
-        const IntGrid grid = intGrid(config.format, config.narrowRange);
+        const IntGrid grid = intGrids(config).clamp;
         qmin = grid.qmin, qmax = grid.qmax;
     } else {
         // Float formats: every representable value of the element format, scaled.

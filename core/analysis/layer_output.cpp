@@ -57,14 +57,14 @@ std::vector<float> floatReference(std::span<const float> weights, const MatmulVi
 // §4's q for every element of one block, with the block's scale and zero point.
 template <typename Code> Code quantizeCode(float value, const IntQuantParams& params)
 {
-    const float q = std::clamp(std::nearbyint(value * params.invScale) + params.zeroPoint,
+    const float q = std::clamp(roundCode(params.scaled(value), params.ties) + params.zeroPoint,
                                params.qmin, params.qmax);
     return static_cast<Code>(q);
 }
 
-IntQuantParams blockParams(const BlockRecord& record, const IntGrid& grid)
+IntQuantParams blockParams(const BlockRecord& record, const QuantConfig& config)
 {
-    return makeIntParams(ScaleZero{record.scale, record.zeroPoint}, grid);
+    return makeIntParams(record.scaleZero(), intGrids(config).clamp, config.convention);
 }
 
 struct QuantizedActivations {
@@ -122,7 +122,9 @@ QuantConfig activationConfig(const QuantConfig& weightConfig, const MatmulOption
     config.scheme = type == ActivationType::Int8 ? Scheme::Symmetric : Scheme::Asymmetric;
     config.granularity.kind = Granularity::Kind::Tensor;
     config.calibration = options.activationCalibration.value_or(weightConfig.calibration);
-    config.convention = weightConfig.convention;
+    // Unsigned asymmetric activations have no rule under a symmetric-only convention.
+    const bool undefined = isSymmetricOnly(weightConfig.convention) && !config.format.isSigned;
+    config.convention = undefined ? Convention::Default : weightConfig.convention;
     return config;
 }
 
@@ -310,14 +312,13 @@ measureLayerOutput(std::span<const float> weights, const Shape& shape, const Mat
     const TensorQuantization wq = quantizeTensor(weights, shape, wConfig, keepScales);
     if (wq.nonfinite)
         return std::to_string(wq.nonfinite) + " nonfinite weights";
-    const IntGrid wGrid = intGrid(wConfig.format, wConfig.narrowRange);
     std::vector<std::int8_t> wCodes(static_cast<std::size_t>(view.n * view.k));
     std::vector<float> wScales;
     for (std::int64_t j = 0; j < view.n; ++j) {
         const BlockRecord& record = wq.blockRecords[perChannel ? static_cast<std::size_t>(j) : 0];
         if (perChannel || j == 0)
             wScales.push_back(record.scale);
-        const IntQuantParams params = blockParams(record, wGrid);
+        const IntQuantParams params = blockParams(record, wConfig);
         for (std::int64_t d = 0; d < view.k; ++d)
             wCodes[static_cast<std::size_t>(j * view.k + d)] = quantizeCode<std::int8_t>(
                 weights[static_cast<std::size_t>(view.storedIndex(j, d))], params);
@@ -329,7 +330,7 @@ measureLayerOutput(std::span<const float> weights, const Shape& shape, const Mat
     if (aq.nonfinite)
         return std::to_string(aq.nonfinite) + " nonfinite activations";
     const BlockRecord& aRecord = aq.blockRecords.front();
-    const IntQuantParams aParams = blockParams(aRecord, intGrid(aConfig.format, false));
+    const IntQuantParams aParams = blockParams(aRecord, aConfig);
 
     const PackedWeights packed(wCodes, view.n, view.k);
     std::vector<std::int32_t> acc(static_cast<std::size_t>(m * view.n));

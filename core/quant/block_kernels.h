@@ -54,15 +54,47 @@ struct ErrorSums {
     double sumXhat2() const { return sumX2 + 2 * sumXE + sumE2; }
 };
 
+// How a convention rounds x·(1/s) (or x / s) to an integer code (spec §4, §8).
+enum class TieRule : std::uint8_t {
+    ToEven,       // std::nearbyint, numpy.round, torch.round
+    AwayFromZero, // std::round / roundf, TfLiteRound
+};
+
 // One block's integer quantization: q = clamp(round(x * invScale) + zero, qmin, qmax),
-// x̂ = scale * (q - zero). Codes fit float32 exactly (|q| <= 65535).
+// x̂ = scale * (q - zero). Codes fit float32 exactly (|q| <= 65535). Conventions that
+// divide instead (x / scale, or x̂ = (q - zero) / invScale) set the flags; their own
+// invScale need not be 1/scale (TFLite and ModelOpt compute qmax/amax, ggml keeps 1/d of
+// the unrounded d while x̂ uses d stored as fp16).
 struct IntQuantParams {
     float scale = 1;
     float invScale = 1; // 1/scale computed once in float32, as the spec's x * (1/s)
     float zeroPoint = 0;
     float qmin = -128;
     float qmax = 127;
+    TieRule ties = TieRule::ToEven;
+    bool divideByScale = false;        // code from x / scale
+    bool dequantizeByDividing = false; // x̂ = (q - zero) / invScale
+
+    bool isPlain() const
+    {
+        return ties == TieRule::ToEven && !divideByScale && !dequantizeByDividing;
+    }
+    // The code before the clamp, and x̂ of a clamped code: the two halves every kernel
+    // and the walk-through share.
+    float scaled(float value) const { return divideByScale ? value / scale : value * invScale; }
+    float restore(float clampedCode) const
+    {
+        return dequantizeByDividing ? (clampedCode - zeroPoint) / invScale
+                                    : scale * (clampedCode - zeroPoint);
+    }
 };
+
+// round() under a tie rule; in the default floating-point environment nearbyint takes the
+// even neighbour.
+inline float roundCode(float value, TieRule ties)
+{
+    return ties == TieRule::ToEven ? std::nearbyint(value) : std::round(value);
+}
 
 RangeStats rangeOf(const float* x, std::size_t n);
 RangeStats rangeOfRef(const float* x, std::size_t n);

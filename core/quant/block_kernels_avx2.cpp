@@ -19,6 +19,17 @@ inline __m256 finiteMask(__m256 x, __m256 absMask, __m256 infinity)
     return _mm256_cmp_ps(_mm256_and_ps(x, absMask), infinity, _CMP_LT_OQ);
 }
 
+// roundf in eight lanes: truncate, then step one away from zero where the dropped part
+// was at least a half. Both the truncation and v − trunc(v) are exact in float32.
+inline __m256 roundHalfAway(__m256 v, __m256 absMask)
+{
+    const __m256 truncated = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m256 dropped = _mm256_and_ps(_mm256_sub_ps(v, truncated), absMask);
+    const __m256 stepUp = _mm256_cmp_ps(dropped, _mm256_set1_ps(0.5f), _CMP_GE_OQ);
+    const __m256 signedOne = _mm256_or_ps(_mm256_andnot_ps(absMask, v), _mm256_set1_ps(1.0f));
+    return _mm256_add_ps(truncated, _mm256_and_ps(stepUp, signedOne));
+}
+
 inline float horizontalMin(__m256 v)
 {
     __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -93,6 +104,9 @@ void quantizeIntBlockAvx2(const float* x, std::size_t n, const IntQuantParams& p
     const __m256 qmin = _mm256_set1_ps(p.qmin);
     const __m256 qmax = _mm256_set1_ps(p.qmax);
     const __m256 halfScale = _mm256_set1_ps(p.scale * 0.5f);
+    const bool divide = p.divideByScale;
+    const bool tiesAway = p.ties == TieRule::AwayFromZero;
+    const bool dequantDivide = p.dequantizeByDividing;
 
     __m256d x2Lo = _mm256_setzero_pd(), x2Hi = _mm256_setzero_pd();
     __m256d e2Lo = _mm256_setzero_pd(), e2Hi = _mm256_setzero_pd();
@@ -105,11 +119,15 @@ void quantizeIntBlockAvx2(const float* x, std::size_t n, const IntQuantParams& p
     for (; i + 8 <= n; i += 8) {
         const __m256 value = _mm256_loadu_ps(x + i);
         const __m256 ok = finiteMask(value, absMask, inf);
-        const __m256 rounded = _mm256_round_ps(_mm256_mul_ps(value, invScale),
-                                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        const __m256 scaled = divide ? _mm256_div_ps(value, scale) : _mm256_mul_ps(value, invScale);
+        const __m256 rounded =
+            tiesAway ? roundHalfAway(scaled, absMask)
+                     : _mm256_round_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         const __m256 code = _mm256_add_ps(rounded, zero);
         const __m256 clampedCode = _mm256_min_ps(_mm256_max_ps(code, qmin), qmax);
-        const __m256 restored = _mm256_mul_ps(scale, _mm256_sub_ps(clampedCode, zero));
+        const __m256 shifted = _mm256_sub_ps(clampedCode, zero);
+        const __m256 restored =
+            dequantDivide ? _mm256_div_ps(shifted, invScale) : _mm256_mul_ps(scale, shifted);
         if (dequantized)
             _mm256_storeu_ps(dequantized + i, _mm256_blendv_ps(value, restored, ok));
         // Nonfinite lanes contribute zeros to every sum.

@@ -57,10 +57,9 @@ void quantizeIntBlockRef(const float* x, std::size_t n, const IntQuantParams& p,
                 dequantized[i] = value;
             continue;
         }
-        // nearbyint rounds half to even in the default floating-point environment.
-        const float code = std::nearbyint(value * p.invScale) + p.zeroPoint;
+        const float code = roundCode(p.scaled(value), p.ties) + p.zeroPoint;
         const float clampedCode = std::min(std::max(code, p.qmin), p.qmax);
-        const float restored = p.scale * (clampedCode - p.zeroPoint);
+        const float restored = p.restore(clampedCode);
         if (dequantized)
             dequantized[i] = restored;
         const float absError = sums.add(value, restored);

@@ -114,13 +114,23 @@ FpMode parseFpMode(const std::string& text)
     badValue("--fp-mode", text, "scaled or unscaled");
 }
 
+bool isSymmetricOnly(Convention convention)
+{
+    return convention == Convention::TfLite || convention == Convention::ModelOpt ||
+           convention == Convention::Ggml;
+}
+
 Convention parseConvention(const std::string& text)
 {
-    if (text == "default")
-        return Convention::Default;
-    if (text == "pytorch")
-        return Convention::PyTorch;
-    badValue("--convention", text, "default or pytorch");
+    for (Convention convention : kAllConventions)
+        if (text == toString(convention))
+            return convention;
+    if (text == "ort")
+        return Convention::OnnxRuntime;
+    if (text == "tensorrt")
+        return Convention::ModelOpt;
+    badValue("--convention", text,
+             "default, pytorch, onnxruntime, tflite, modelopt, aimet or ggml");
 }
 
 std::string toString(const NumberFormat& format)
@@ -190,7 +200,23 @@ std::string toString(FpMode mode)
 
 std::string toString(Convention convention)
 {
-    return convention == Convention::Default ? "default" : "pytorch";
+    switch (convention) {
+    case Convention::Default:
+        return "default";
+    case Convention::PyTorch:
+        return "pytorch";
+    case Convention::OnnxRuntime:
+        return "onnxruntime";
+    case Convention::TfLite:
+        return "tflite";
+    case Convention::ModelOpt:
+        return "modelopt";
+    case Convention::Aimet:
+        return "aimet";
+    case Convention::Ggml:
+        return "ggml";
+    }
+    return "default";
 }
 
 QuantConfig applyPreset(QuantConfig config, Preset preset)
@@ -236,6 +262,11 @@ void validate(const QuantConfig& config)
         throw UsageError("--fp-mode: applies to floating-point formats only");
     if (isFloat && config.scheme == Scheme::Asymmetric)
         throw UsageError("--scheme asymmetric: floating-point formats are symmetric");
+    const Convention convention = config.convention;
+    if (isSymmetricOnly(convention) && !isFloat && config.preset == Preset::None &&
+        (config.scheme == Scheme::Asymmetric || !config.format.isSigned))
+        throw UsageError("--convention " + toString(convention) +
+                         ": defined for symmetric signed integer grids only (int2..int16)");
     if (isFloat && config.effectiveFpMode() == FpMode::Unscaled &&
         config.calibration.method != Calibration::Method::MinMax)
         throw UsageError("--calibration: an unscaled cast has no range to calibrate");

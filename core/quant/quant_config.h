@@ -21,7 +21,15 @@ struct NumberFormat {
 enum class Preset { None, GgufQ8_0, GgufQ4_0, Mxfp4, Mxfp8E4M3 };
 enum class Scheme { Symmetric, Asymmetric };
 enum class FpMode { Scaled, Unscaled };
-enum class Convention { Default, PyTorch };
+// Whose arithmetic integer grids follow (spec §8; docs/quantization.md lists each rule
+// and its source).
+enum class Convention { Default, PyTorch, OnnxRuntime, TfLite, ModelOpt, Aimet, Ggml };
+inline constexpr Convention kAllConventions[] = {
+    Convention::Default,  Convention::PyTorch, Convention::OnnxRuntime, Convention::TfLite,
+    Convention::ModelOpt, Convention::Aimet,   Convention::Ggml};
+
+// TFLite, ModelOpt and ggml define only symmetric signed grids.
+bool isSymmetricOnly(Convention convention);
 
 struct Granularity {
     enum class Kind { Tensor, Channel, Group } kind = Kind::Channel;

@@ -1,5 +1,7 @@
 #include "quant/scale.h"
 
+#include "quant/float_format.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +16,27 @@ IntGrid intGrid(const NumberFormat& format, bool narrowRange)
     return {narrowRange ? -(half - 1) : -half, half - 1};
 }
 
+IntGrids intGrids(const QuantConfig& config)
+{
+    const IntGrid full = intGrid(config.format, false);
+    const IntGrid chosen = intGrid(config.format, config.narrowRange);
+    const bool symmetric = config.scheme == Scheme::Symmetric;
+    switch (config.convention) {
+    case Convention::OnnxRuntime:
+        // quant_utils.ONNX_INT_TYPE_SYMMETRIC_RANGE covers 8- and 16-bit types only.
+        if (symmetric && (config.format.bits == 8 || config.format.bits == 16))
+            return {{full.qmin + (config.format.isSigned ? 1 : 0),
+                     full.qmax - (config.format.isSigned ? 0 : 1)},
+                    full};
+        return {full, full};
+    case Convention::TfLite:
+    case Convention::Ggml:
+        return {intGrid(config.format, true), intGrid(config.format, true)};
+    default:
+        return {chosen, chosen};
+    }
+}
+
 namespace {
 // A scale the quantizer can divide by: nonzero, finite, and with a finite reciprocal (a
 // block of subnormal values gives a scale whose 1/s overflows, and 0 · inf would be NaN).
@@ -22,11 +45,84 @@ bool usableScale(float scale)
 {
     return scale != 0.0f && std::isfinite(scale) && std::isfinite(1.0f / scale);
 }
+
+float absMaxOf(const ClipRange& range)
+{
+    return std::max(std::fabs(range.lo), std::fabs(range.hi));
+}
+
+// onnxruntime.quantization.quant_utils.compute_scale_zp: the range is widened to hold 0
+// (and made ±amax when symmetric), s = (rmax − rmin) / (qmax − qmin) in float64 from the
+// float32 difference, z = round((qmin + qmax) / 2) when symmetric, else
+// round(qmin − rmin / s) with s still in float64; numpy rounds half to even. A scale below
+// float32's smallest normal becomes 1 with z = 0. The scale is then stored as float32.
+ScaleZero onnxRuntimeScale(const ClipRange& range, Scheme scheme, const IntGrid& grid)
+{
+    float lo = std::min(range.lo, 0.0f);
+    float hi = std::max(range.hi, 0.0f);
+    if (scheme == Scheme::Symmetric) {
+        const float amax = std::max(std::fabs(lo), std::fabs(hi));
+        lo = -amax;
+        hi = amax;
+    }
+    const double scale = static_cast<double>(hi - lo) / (double{1.0} * (grid.qmax - grid.qmin));
+    if (!(scale >= std::numeric_limits<float>::min()) || !usableScale(static_cast<float>(scale)))
+        return {1.0f, 0, 0.0f};
+    const double zero = scheme == Scheme::Symmetric
+                            ? std::nearbyint((grid.qmin + grid.qmax) / 2.0)
+                            : std::nearbyint(grid.qmin - static_cast<double>(lo) / scale);
+    return {static_cast<float>(scale), static_cast<std::int32_t>(zero), 0.0f};
+}
+
+// TFLite's SymmetricQuantizeFloats: s = amax / qmax, and x is multiplied by qmax / amax
+// (computed on its own, not as 1/s). ModelOpt's fake quantization multiplies by the same
+// factor, and divides by it again to dequantize; its exported scale is amax / qmax.
+ScaleZero factorScale(const ClipRange& range, const IntGrid& grid)
+{
+    const float amax = absMaxOf(range);
+    const float qmax = static_cast<float>(grid.qmax);
+    const float scale = amax / qmax;
+    const float factor = qmax / amax;
+    if (!usableScale(scale) || !std::isfinite(factor))
+        return {1.0f, 0, 1.0f};
+    return {scale, 0, factor};
+}
+
+// ggml's quantize_row_q8_0_ref generalised to b bits: d = amax / qmax, x multiplied by
+// 1/d of the float32 d, x̂ = fp16(d) · q. An fp16 overflow (amax beyond 65504 · qmax)
+// saturates here where ggml would store Inf.
+ScaleZero ggmlScale(const ClipRange& range, const IntGrid& grid)
+{
+    const float d = absMaxOf(range) / static_cast<float>(grid.qmax);
+    if (!usableScale(d))
+        return {1.0f, 0, 0.0f};
+    float stored = roundToHalf(d);
+    if (!std::isfinite(stored))
+        stored = static_cast<float>(kFp16.maxFinite);
+    if (stored == 0.0f) // below fp16's smallest subnormal: every code dequantizes to 0
+        return {std::numeric_limits<float>::min(), 0, 1.0f / d};
+    return {stored, 0, 1.0f / d};
+}
 } // namespace
 
 ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFormat& format,
                            const IntGrid& grid, Convention convention)
 {
+    switch (convention) {
+    case Convention::OnnxRuntime:
+        return onnxRuntimeScale(range, scheme, grid);
+    case Convention::TfLite:
+        return factorScale(range, grid);
+    case Convention::ModelOpt:
+        // tensor_quant: an amax at or below 2^-24 quantizes with a factor of 1.
+        if (absMaxOf(range) <= 0x1p-24f)
+            return {1.0f, 0, 1.0f};
+        return factorScale(range, grid);
+    case Convention::Ggml:
+        return ggmlScale(range, grid);
+    default:
+        break; // AIMET's encodings follow the default scale rule (spec §8)
+    }
     // PyTorch's observers floor the scale at float32 epsilon; that floor also covers an
     // all-zero block, where the default convention uses s = 1 instead.
     const bool pytorch = convention == Convention::PyTorch;
@@ -52,7 +148,9 @@ ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFo
             result.scale = std::max(result.scale, epsilon);
         else if (!usableScale(result.scale))
             result.scale = 1.0f;
-        const float shift = std::nearbyint(lo / result.scale);
+        // AIMET rounds its offset, like its codes, half away from zero.
+        const float shift = convention == Convention::Aimet ? std::round(lo / result.scale)
+                                                            : std::nearbyint(lo / result.scale);
         result.zeroPoint = static_cast<std::int32_t>(
             std::clamp(static_cast<float>(grid.qmin) - shift, static_cast<float>(grid.qmin),
                        static_cast<float>(grid.qmax)));
@@ -65,11 +163,17 @@ ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFo
     return result;
 }
 
-IntQuantParams makeIntParams(const ScaleZero& scaleZero, const IntGrid& grid)
+IntQuantParams makeIntParams(const ScaleZero& scaleZero, const IntGrid& grid, Convention convention)
 {
     IntQuantParams params;
     params.scale = scaleZero.scale;
-    params.invScale = 1.0f / scaleZero.scale;
+    params.invScale = scaleZero.inverse != 0.0f ? scaleZero.inverse : 1.0f / scaleZero.scale;
+    params.divideByScale = convention == Convention::OnnxRuntime || convention == Convention::Aimet;
+    params.dequantizeByDividing = convention == Convention::ModelOpt;
+    params.ties = convention == Convention::TfLite || convention == Convention::Aimet ||
+                          convention == Convention::Ggml
+                      ? TieRule::AwayFromZero
+                      : TieRule::ToEven;
     params.zeroPoint = static_cast<float>(scaleZero.zeroPoint);
     params.qmin = static_cast<float>(grid.qmin);
     params.qmax = static_cast<float>(grid.qmax);

@@ -16,6 +16,16 @@ struct IntGrid {
 
 IntGrid intGrid(const NumberFormat& format, bool narrowRange);
 
+// The grid a block's scale is computed for, and the one its codes are clamped to. They
+// differ only under onnxruntime, whose symmetric 8- and 16-bit scales use the table range
+// without the lowest code (-127..127, 0..254) while its quantize step clamps to the full
+// type. TFLite and ggml always use the narrow signed grid.
+struct IntGrids {
+    IntGrid scale;
+    IntGrid clamp;
+};
+IntGrids intGrids(const QuantConfig& config);
+
 // A clipping range: for a symmetric scheme [-amax, amax].
 struct ClipRange {
     float lo = 0;
@@ -23,8 +33,9 @@ struct ClipRange {
 };
 
 struct ScaleZero {
-    float scale = 1;
+    float scale = 1; // x̂ = scale · (q − z); ggml: d rounded to fp16
     std::int32_t zeroPoint = 0;
+    float inverse = 0; // what x is multiplied by when it is not 1/scale (TFLite, ModelOpt, ggml)
 };
 
 // Symmetric: signed grids have z = 0; an unsigned grid centres z at 2^(b-1) (as PyTorch's
@@ -32,6 +43,9 @@ struct ScaleZero {
 ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFormat& format,
                            const IntGrid& grid, Convention convention);
 
-IntQuantParams makeIntParams(const ScaleZero& scaleZero, const IntGrid& grid);
+// The kernel parameters of one block: `clampGrid` is intGrids(config).clamp, the
+// convention picks the tie rule and whether x is divided or multiplied.
+IntQuantParams makeIntParams(const ScaleZero& scaleZero, const IntGrid& clampGrid,
+                             Convention convention = Convention::Default);
 
 } // namespace qs

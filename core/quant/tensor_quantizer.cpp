@@ -89,7 +89,7 @@ public:
         , isFloat_(config.format.kind == NumberFormat::Kind::Float)
     {
         if (!isFloat_)
-            grid_ = intGrid(config.format, config.narrowRange);
+            grids_ = intGrids(config);
     }
 
     // `parallel` spreads one large block over the thread pool.
@@ -148,9 +148,9 @@ private:
                        BlockRecord& record, std::vector<float>& scratch, bool parallel) const
     {
         auto paramsFor = [&](const ClipRange& clip) {
-            return makeIntParams(
-                computeScaleZero(clip, config_.scheme, config_.format, grid_, config_.convention),
-                grid_);
+            return makeIntParams(computeScaleZero(clip, config_.scheme, config_.format,
+                                                  grids_.scale, config_.convention),
+                                 grids_.clamp, config_.convention);
         };
         auto clipError = [&](const ClipRange& clip) {
             return quantizeInt(block, paramsFor(clip), nullptr, parallel).sums.sumE2;
@@ -159,10 +159,12 @@ private:
                                  : calibrateBlock(block, stats, config_.calibration, config_.scheme,
                                                   quantBins(), clipError, scratch);
         const ScaleZero scaleZero = computeScaleZero(record.clip, config_.scheme, config_.format,
-                                                     grid_, config_.convention);
+                                                     grids_.scale, config_.convention);
         record.scale = scaleZero.scale;
         record.zeroPoint = scaleZero.zeroPoint;
-        return quantizeInt(block, makeIntParams(scaleZero, grid_), out, parallel);
+        record.inverse = scaleZero.inverse;
+        return quantizeInt(block, makeIntParams(scaleZero, grids_.clamp, config_.convention), out,
+                           parallel);
     }
 
     Partial runFloat(std::span<const float> block, const RangeStats& stats, float* out,
@@ -210,7 +212,7 @@ private:
     const ProgressRelay& relay_;
     std::optional<ClipRange> fixedClip_;
     bool isFloat_;
-    IntGrid grid_;
+    IntGrids grids_;
 };
 
 void finishScales(TensorQuantization& result, const std::vector<BlockRecord>& records)

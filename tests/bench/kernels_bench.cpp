@@ -19,14 +19,21 @@ std::vector<float> row(std::size_t n)
     return values;
 }
 
-template <bool Fast> void BM_QuantizeRow(benchmark::State& state)
+// The conventions' variants of the kernel (spec §8): the default's x·(1/s) with ties to
+// even, TFLite's ties away from zero, ONNX Runtime's division.
+enum class Arithmetic { Default, TiesAway, Divide };
+
+template <bool Fast, Arithmetic Kind = Arithmetic::Default>
+void BM_QuantizeRow(benchmark::State& state)
 {
     if (Fast && !cpuFeatures().avx2) {
         state.SkipWithError("no AVX2 on this CPU");
         return;
     }
     const auto values = row(static_cast<std::size_t>(state.range(0)));
-    const IntQuantParams params{0.0005f, 2000.0f, 0, -128, 127};
+    IntQuantParams params{0.0005f, 2000.0f, 0, -128, 127};
+    params.ties = Kind == Arithmetic::TiesAway ? TieRule::AwayFromZero : TieRule::ToEven;
+    params.divideByScale = Kind == Arithmetic::Divide;
     for (auto _ : state) {
         ErrorSums sums;
         if (Fast)
@@ -39,6 +46,14 @@ template <bool Fast> void BM_QuantizeRow(benchmark::State& state)
 }
 BENCHMARK(BM_QuantizeRow<false>)->Name("BM_QuantizeRowRef")->Arg(4096);
 BENCHMARK(BM_QuantizeRow<true>)->Name("BM_QuantizeRowAvx2")->Arg(4096);
+BENCHMARK(BM_QuantizeRow<false, Arithmetic::TiesAway>)
+    ->Name("BM_QuantizeRowTiesAwayRef")
+    ->Arg(4096);
+BENCHMARK(BM_QuantizeRow<true, Arithmetic::TiesAway>)
+    ->Name("BM_QuantizeRowTiesAwayAvx2")
+    ->Arg(4096);
+BENCHMARK(BM_QuantizeRow<false, Arithmetic::Divide>)->Name("BM_QuantizeRowDivideRef")->Arg(4096);
+BENCHMARK(BM_QuantizeRow<true, Arithmetic::Divide>)->Name("BM_QuantizeRowDivideAvx2")->Arg(4096);
 
 template <bool Fast> void BM_RangeRow(benchmark::State& state)
 {

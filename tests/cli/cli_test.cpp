@@ -599,5 +599,49 @@ TEST(CliPlan, LlamaTypesOnlyForWhatLlamaQuantizeWrites)
     }
 }
 
+TEST(Cli, ConventionsCountsWhereEachFrameworkPartsFromTheChosenOne)
+{
+    const CliRun json = runCli({"conventions", kModel, "--granularity", "channel", "--json", "-"});
+    ASSERT_EQ(json.status, 0) << json.err;
+    const auto j = nlohmann::json::parse(json.out);
+    EXPECT_EQ(j["chosen"], "default");
+    ASSERT_EQ(j["model"].size(), 7u);
+    EXPECT_EQ(j["model"][0]["convention"], "default");
+    EXPECT_EQ(j["model"][0]["differing"], 0);
+    // The model row is the sum of the tensor rows.
+    std::uint64_t pytorch = 0, compared = 0;
+    for (const auto& tensor : j["tensors"]) {
+        pytorch += tensor["conventions"][1]["differing"].get<std::uint64_t>();
+        compared += tensor["conventions"][1]["compared"].get<std::uint64_t>();
+    }
+    EXPECT_EQ(j["model"][1]["differing"].get<std::uint64_t>(), pytorch);
+    EXPECT_EQ(j["model"][1]["compared"].get<std::uint64_t>(), compared);
+    EXPECT_GT(pytorch, compared / 2);
+
+    const CliRun text = runCli({"conventions", kModel, "--convention", "tflite", "--scheme",
+                                "symmetric", "--tensors", "linear"});
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find("tflite (chosen)"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("ties away from zero"), std::string::npos);
+
+    const CliRun affine = runCli({"conventions", kModel, "--scheme", "asymmetric"});
+    ASSERT_EQ(affine.status, 0) << affine.err;
+    EXPECT_NE(affine.out.find("tflite: not applicable"), std::string::npos) << affine.out;
+}
+
+TEST(Cli, ConventionsRefusesWhatHasNoConvention)
+{
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"conventions", kModel, "--dtype", "fp8-e4m3"},
+          {"conventions", kModel, "--preset", "gguf-q8_0"},
+          {"conventions", kModel, "--csv", "-"},
+          {"conventions", kModel, "--convention", "ggml", "--scheme", "asymmetric"},
+          {"analyze", kModel, "--convention", "caffe"}}) {
+        const CliRun r = runCli(args);
+        EXPECT_EQ(r.status, 2) << args.back();
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+}
+
 } // namespace
 } // namespace qs

@@ -63,9 +63,14 @@ TEST_P(KernelSizes, RangeMatchesReference)
 TEST_P(KernelSizes, QuantizeMatchesReferenceBitForBit)
 {
     const auto values = awkwardValues(GetParam(), 11);
+    // The plain grids, then each convention's variant: ties away, x / s, x̂ = q / factor.
+    const IntQuantParams away{0.5f, 2.0f, 0, -127, 127, TieRule::AwayFromZero};
+    const IntQuantParams divide{0.03f, 1.0f / 0.03f, 2, -128, 127, TieRule::ToEven, true};
+    const IntQuantParams both{0.03f, 1.0f / 0.03f, 0, 0, 255, TieRule::AwayFromZero, true};
+    const IntQuantParams factor{0.07f, 127.0f / 8.89f, 0, -128, 127, TieRule::ToEven, false, true};
     for (const IntQuantParams params :
          {IntQuantParams{0.02f, 1.0f / 0.02f, 0, -128, 127}, IntQuantParams{0.5f, 2.0f, 3, -8, 7},
-          IntQuantParams{0.01f, 100.0f, 128, 0, 255}}) {
+          IntQuantParams{0.01f, 100.0f, 128, 0, 255}, away, divide, both, factor}) {
         std::vector<float> fastOut(values.size()), refOut(values.size());
         ErrorSums fast, ref;
         quantizeIntBlockAvx2(values.data(), values.size(), params, fast, fastOut.data());
