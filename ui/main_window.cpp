@@ -1,12 +1,17 @@
 #include "main_window.h"
 
 #include "analysis_runner.h"
+#include "bits_sweep_view.h"
+#include "channel_range_chart.h"
 #include "chart_full_screen.h"
 #include "common/error.h"
 #include "compare_panel.h"
 #include "conventions_panel.h"
+#include "highlight_frame.h"
 #include "histogram_chart.h"
 #include "layer_error_chart.h"
+#include "lesson_panel.h"
+#include "lessons.h"
 #include "model_browser.h"
 #include "plan_panel.h"
 #include "report/csv_report.h"
@@ -39,6 +44,7 @@
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <cmath>
@@ -112,6 +118,7 @@ MainWindow::MainWindow(QWidget* parent)
     inspector_ = new TensorInspector;
     QDockWidget* inspectorDock =
         addDock(tr("Tensor"), QStringLiteral("tensorDock"), inspector_, Qt::BottomDockWidgetArea);
+    inspectorDock_ = inspectorDock;
     resizeDocks({inspectorDock}, {380}, Qt::Vertical);
     layerChart_ = new LayerErrorChart;
     QDockWidget* layersDock =
@@ -141,6 +148,15 @@ MainWindow::MainWindow(QWidget* parent)
                                Qt::BottomDockWidgetArea);
     tabifyDockWidget(layersDock, conventionsDock_);
     inspectorDock->raise();
+
+    // Lessons: closed until Help > Lessons, under the settings.
+    lessonPanel_ = new LessonPanel;
+    lessonDock_ = addDock(tr("Lessons"), QStringLiteral("lessonsDock"), lessonPanel_,
+                          Qt::RightDockWidgetArea);
+    lessonDock_->hide();
+    highlight_ = new HighlightFrame(this);
+    connect(lessonPanel_, &LessonPanel::stepRequested, this, &MainWindow::showLessonStep);
+    connect(lessonPanel_, &LessonPanel::lessonEnded, this, &MainWindow::endLesson);
 
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
@@ -205,7 +221,7 @@ void MainWindow::resetLayout()
 {
     restoreState(defaultState_);
     for (QDockWidget* dock : findChildren<QDockWidget*>())
-        if (dock != compareDock_) // opened on request only
+        if (dock != compareDock_ && dock != lessonDock_) // opened on request only
             dock->show();
 }
 
@@ -363,6 +379,54 @@ void MainWindow::createMenus()
     presentationAction_->setCheckable(true);
     presentationAction_->setShortcut(QKeySequence(Qt::Key_F11));
     connect(presentationAction_, &QAction::toggled, this, &MainWindow::setPresentationMode);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QMenu* lessonMenu = help->addMenu(tr("&Lessons"));
+    for (std::size_t i = 0; i < lessons().size(); ++i)
+        lessonMenu->addAction(lessons()[i].title, this, [this, i] { showLessonStep(i, 0); });
+    help->addAction(lessonDock_->toggleViewAction());
+}
+
+void MainWindow::showLessonStep(std::size_t lesson, std::size_t step)
+{
+    const LessonStep& wanted = lessons().at(lesson).steps.at(step);
+    lessonDock_->show();
+    if (windowFilePath() != lessonsModelPath() && !openModel(lessonsModelPath()))
+        return;
+    settings_->setCliArguments(wanted.arguments); // analyses again
+    const auto& tensors = modelFile_->tensors();
+    for (std::size_t i = 0; i < tensors.size(); ++i)
+        if (QString::fromStdString(tensors[i].name) == wanted.tensor)
+            selectTensor(i);
+    inspectorDock_->show();
+    inspectorDock_->raise();
+    QWidget* target = inspector_->valueChart();
+    switch (wanted.target) {
+    case LessonTarget::WeightHistogram:
+        break;
+    case LessonTarget::ErrorHistogram:
+        target = inspector_->errorChart();
+        break;
+    case LessonTarget::ChannelRanges:
+        target = inspector_->channelChart();
+        break;
+    case LessonTarget::BitsSweep:
+        target = inspector_->sweepView();
+        break;
+    case LessonTarget::Details:
+        target = inspector_->detailsLabel();
+        break;
+    }
+    if (inspector_->viewTabs()->indexOf(target) >= 0)
+        inspector_->viewTabs()->setCurrentWidget(target);
+    lessonPanel_->showStep(lesson, step);
+    highlight_->setTarget(target);
+}
+
+void MainWindow::endLesson()
+{
+    highlight_->setTarget(nullptr);
+    lessonPanel_->showList();
 }
 
 void MainWindow::createStatusBar()
@@ -451,7 +515,8 @@ bool MainWindow::openModel(const QString& path)
         return false;
     }
     modelFile_ = std::move(file);
-    rememberRecentFile(path);
+    if (path != lessonsModelPath()) // the lessons' tensors are not the user's file
+        rememberRecentFile(path);
     model_->setTensors(modelFile_->tensors());
     browser_->setTensors(modelFile_->tensors());
     currentTensor_.reset();

@@ -30,6 +30,8 @@ namespace qs::ui {
 class AnalysisRunner;
 class ComparePanel;
 class ConventionsPanel;
+class HighlightFrame;
+class LessonPanel;
 class PlanPanel;
 class LayerErrorChart;
 class ModelBrowser;
@@ -90,6 +92,14 @@ public:
     bool presentationMode() const { return presentation_.has_value(); }
     QAction* presentationAction() const { return presentationAction_; }
 
+    // Runs step `step` of built-in lesson `lesson` (lessons()): opens the lesson tensors,
+    // sets the controls, selects the step's tensor and frames the part to look at.
+    void showLessonStep(std::size_t lesson, std::size_t step);
+    void endLesson();
+    LessonPanel* lessonPanel() const { return lessonPanel_; }
+    QDockWidget* lessonDock() const { return lessonDock_; }
+    HighlightFrame* highlightFrame() const { return highlight_; }
+
     enum class ExportFormat { Json, Csv, Html, Pdf };
     // Writes the current report in the CLI's JSON or CSV layout, or as the document of
     // `quantscope-cli report`; reports a failure (or that there is no report yet) and
@@ -147,6 +157,10 @@ private:
     ComparePanel* compare_ = nullptr;
     PlanPanel* plan_ = nullptr;
     ConventionsPanel* conventions_ = nullptr;
+    LessonPanel* lessonPanel_ = nullptr;
+    QDockWidget* lessonDock_ = nullptr;
+    QDockWidget* inspectorDock_ = nullptr;
+    HighlightFrame* highlight_ = nullptr;
     QDockWidget* conventionsDock_ = nullptr;
     QDockWidget* compareDock_ = nullptr;
     QMenu* recentMenu_ = nullptr;
