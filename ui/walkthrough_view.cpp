@@ -28,6 +28,59 @@ QString position(std::uint64_t element, const Shape& shape)
     return QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
 }
 
+// GGUF Q8_0 / Q4_0 and OCP MX, as ggml and the MX spec compute them (spec §7).
+QStringList describePreset(const PresetElementSteps& p)
+{
+    const auto tr = [](const char* text) {
+        return WalkthroughView::tr(text);
+    };
+    QStringList lines;
+    switch (p.preset) {
+    case Preset::GgufQ8_0:
+        lines << tr("2. Its block of 32: amax = %1, so d = amax / 127 = %2 (float32), "
+                    "1/d = %3")
+                     .arg(n(p.extreme), n(p.d), n(p.inverse));
+        lines << tr("3. d is stored as fp16: %1").arg(n(p.storedScale));
+        lines << tr("4. x \u00B7 (1/d) = %1, rounded half away from zero (roundf): q = %2")
+                     .arg(n(p.scaled))
+                     .arg(p.code);
+        lines << tr("5. Dequantized with the stored d: x\u0302 = %1 \u00B7 %2 = %3")
+                     .arg(n(p.storedScale))
+                     .arg(p.code)
+                     .arg(n(p.restored));
+        break;
+    case Preset::GgufQ4_0:
+        lines << tr("2. Its block of 32: the value of largest magnitude m = %1 (with its "
+                    "sign), so d = m / \u22128 = %2 and 1/d = %3")
+                     .arg(n(p.extreme), n(p.d), n(p.inverse));
+        lines << tr("3. d is stored as fp16: %1").arg(n(p.storedScale));
+        lines << tr("4. x \u00B7 (1/d) + 8.5 = %1, truncated: %2")
+                     .arg(n(p.scaled + 8.5f))
+                     .arg(n(p.rounded));
+        lines << (p.clamped ? tr("5. Capped at 15: the stored nibble is %1 (8 means zero)")
+                            : tr("5. The stored nibble is %1 (8 means zero)"))
+                     .arg(p.code);
+        lines << tr("6. Dequantized: x\u0302 = (%1 \u2212 8) \u00B7 %2 = %3")
+                     .arg(p.code)
+                     .arg(n(p.storedScale), n(p.restored));
+        break;
+    default:
+        lines << tr("2. Its block of 32: amax = %1; the shared E8M0 scale is 2^%2 = %3 "
+                    "(floor(log\u2082 amax) minus the element format's largest exponent)")
+                     .arg(n(p.extreme))
+                     .arg(p.sharedExponent)
+                     .arg(n(p.storedScale));
+        lines << tr("3. x / scale = %1").arg(n(p.scaled));
+        lines << (p.clamped ? tr("4. Beyond the element format: saturated to %1")
+                            : tr("4. Rounded to the nearest element value: %1"))
+                     .arg(n(p.rounded));
+        lines << tr("5. Dequantized: x\u0302 = %1 \u00B7 %2 = %3")
+                     .arg(n(p.storedScale), n(p.rounded), n(p.restored));
+        break;
+    }
+    return lines;
+}
+
 QString describe(const ElementSteps& s)
 {
     const auto tr = [](const char* text) {
@@ -40,6 +93,10 @@ QString describe(const ElementSteps& s)
         return lines.join(QStringLiteral("<br>"));
     }
     const BlockRecord& b = s.block;
+    if (s.path == ElementSteps::Path::Preset)
+        return (lines + describePreset(s.preset)).join(QStringLiteral("<br>")) +
+               QStringLiteral("<br>") +
+               WalkthroughView::tr("<b>Error: e = x\u0302 \u2212 x = %1</b>").arg(n(s.error));
     if (s.path == ElementSteps::Path::Float) {
         lines << tr("2. Its block's scale s = %1 (clipping range [%2, %3])")
                      .arg(n(b.scale), n(b.clip.lo), n(b.clip.hi));

@@ -12,8 +12,7 @@ namespace qs {
 ElementSteps explainElement(float x, const BlockRecord& block, const QuantConfig& config)
 {
     if (config.preset != Preset::None)
-        throw UsageError("the walk-through covers integer grids and float formats, not the "
-                         "block presets");
+        throw UsageError("a preset's steps need its block's values (explainTensorElement)");
     ElementSteps steps;
     steps.x = x;
     steps.block = block;
@@ -82,7 +81,20 @@ ElementSteps explainTensorElement(const ModelFile& model, std::size_t index,
             };
         const TensorQuantization q = quantizeTensor(values, info.shape, config, request);
         const BlockLayout layout(info.shape, config);
-        steps = explainElement(values[element], q.blockRecords[layout.blockOf(element)], config);
+        const std::uint64_t block = layout.blockOf(element);
+        if (config.preset == Preset::None) {
+            steps = explainElement(values[element], q.blockRecords[block], config);
+            return;
+        }
+        // A preset's 32 values are contiguous along the last axis.
+        const auto [first, length] = layout.span(block);
+        steps.path = ElementSteps::Path::Preset;
+        steps.x = values[element];
+        steps.block = q.blockRecords[block];
+        steps.nonfinite = !std::isfinite(steps.x);
+        steps.preset = explainPresetElement(config.preset, values.data() + first, element - first);
+        steps.restored = steps.preset.restored;
+        steps.error = steps.restored - steps.x;
     });
     return steps;
 }

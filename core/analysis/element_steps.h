@@ -5,6 +5,7 @@
 // tensor's quantization gives the element, bit for bit.
 
 #include "formats/model_file.h"
+#include "quant/presets.h"
 #include "quant/quant_config.h"
 #include "quant/tensor_quantizer.h"
 
@@ -15,7 +16,7 @@
 namespace qs {
 
 struct ElementSteps {
-    enum class Path { Integer, Float } path = Path::Integer;
+    enum class Path { Integer, Float, Preset } path = Path::Integer;
     float x = 0;
     BlockRecord block;      // the scale, zero point and clip of the element's block
     bool nonfinite = false; // NaN or ±Inf: passed through, left out of the error
@@ -37,12 +38,14 @@ struct ElementSteps {
     float cast = 0;
     bool overflow = false;  // saturated at the format's largest finite value
     bool underflow = false; // a nonzero value that became ±0
-    float restored = 0;     // x̂
-    float error = 0;        // x̂ − x, in float32
+    // A block preset (GGUF Q8_0/Q4_0, MX): its own steps.
+    PresetElementSteps preset;
+    float restored = 0; // x̂
+    float error = 0;    // x̂ − x, in float32
 };
 
 // `block` is the record quantizeTensor gave the element's block under `config`. Presets are
-// refused (UsageError): their blocks have arithmetic of their own.
+// refused (UsageError): their steps need the block's values, which explainTensorElement has.
 ElementSteps explainElement(float x, const BlockRecord& block, const QuantConfig& config);
 
 // The element at `element` (row-major) of tensor `index`, quantized with its tensor (with

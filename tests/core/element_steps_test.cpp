@@ -2,9 +2,14 @@
 // many settings, exactly the value the tensor's quantization restores.
 #include "analysis/element_steps.h"
 #include "common/error.h"
+#include "formats/model_file.h"
 #include "quant/block_layout.h"
+#include "quant/float_format.h"
+#include "quant/presets.h"
+#include "quant/tensor_quantizer.h"
 #include "support/quant_fixtures.h"
 #include "support/svtr_fixture.h"
+#include "support/test_files.h"
 
 #include <cmath>
 #include <cstring>
@@ -87,6 +92,71 @@ TEST(ElementSteps, TiesGoToTheEvenCodeAndTheGridClamps)
     EXPECT_EQ(big.error, -13.0f);
     EXPECT_TRUE(explainElement(NAN, unit, config).nonfinite);
     EXPECT_THROW(explainElement(1.0f, unit, applyPreset(config, Preset::GgufQ4_0)), UsageError);
+}
+
+TEST(PresetSteps, EveryElementOfEveryPresetRestoresAsItsBlockDoes)
+{
+    // Gaussian blocks, with a block of zeros, a block with a NaN, and exact Q4_0 caps.
+    std::vector<float> values = test::gaussian(32 * 64, 17, 0.05f);
+    std::fill(values.begin() + 32, values.begin() + 64, 0.0f);
+    values[70] = NAN;
+    values[96] = -0.4f; // m = -0.4: d = 0.05, so +0.4 would be nibble 16, capped at 15
+    values[97] = 0.4f;
+    for (Preset preset : {Preset::GgufQ8_0, Preset::GgufQ4_0, Preset::Mxfp4, Preset::Mxfp8E4M3}) {
+        SCOPED_TRACE(toString(preset));
+        std::size_t capped = 0;
+        for (std::size_t start = 0; start < values.size(); start += kPresetBlockSize) {
+            std::vector<float> restored(kPresetBlockSize);
+            ErrorSums sums;
+            CastCounts casts;
+            const float scale =
+                quantizePresetBlock(preset, values.data() + start, sums, casts, restored.data());
+            for (std::size_t j = 0; j < kPresetBlockSize; ++j) {
+                const PresetElementSteps steps =
+                    explainPresetElement(preset, values.data() + start, j);
+                EXPECT_EQ(steps.preset, preset);
+                EXPECT_EQ(steps.storedScale, scale);
+                if (std::isnan(values[start + j])) {
+                    EXPECT_TRUE(std::isnan(steps.restored));
+                } else {
+                    ASSERT_EQ(steps.restored, restored[j]) << start + j;
+                }
+                capped += steps.clamped;
+            }
+        }
+        if (preset == Preset::GgufQ4_0) {
+            EXPECT_GE(capped, 1u);
+        }
+    }
+}
+
+TEST(PresetSteps, AModelTensorsElementThroughQ4_0)
+{
+    const auto model =
+        openModel((test::sharedModelsDir() / "ch_ppocr_mobile_v2.0_cls_infer.onnx").string());
+    const QuantConfig config = applyPreset(QuantConfig{}, Preset::GgufQ4_0);
+    std::optional<std::size_t> index;
+    for (std::size_t i = 0; i < model->tensors().size() && !index; ++i)
+        if (isFloat(model->tensors()[i].dtype) &&
+            !whyNotApplicable(model->tensors()[i].shape, config))
+            index = i;
+    ASSERT_TRUE(index);
+    const TensorInfo& info = model->tensors()[*index];
+    const TensorBytes bytes = model->read(*index);
+    std::vector<float> values(info.numel);
+    std::memcpy(values.data(), bytes.bytes().data(), values.size() * sizeof(float));
+    std::vector<float> restored(values.size());
+    QuantizeRequest request;
+    request.dequantized = restored;
+    quantizeTensor(values, info.shape, config, request);
+    for (std::uint64_t element : {std::uint64_t{0}, info.numel / 2, info.numel - 1}) {
+        const ElementSteps steps = explainTensorElement(*model, *index, config, element);
+        EXPECT_EQ(steps.path, ElementSteps::Path::Preset);
+        EXPECT_EQ(steps.x, values[element]);
+        EXPECT_EQ(steps.restored, restored[element]);
+        EXPECT_EQ(steps.error, restored[element] - values[element]);
+        EXPECT_EQ(steps.preset.storedScale, roundToHalf(steps.preset.d));
+    }
 }
 
 TEST_F(ElementStepsTest, PicksTheElementNearestAValueAndExplainsIt)

@@ -336,5 +336,41 @@ TEST_F(TensorInspectorTest, ClickingAWeightWalksItThroughQuantization)
               explainTensorElement(*model_, index_, config, 17).restored);
 }
 
+TEST(TensorInspectorPresets, TheWalkThroughFollowsAGgufBlock)
+{
+    const auto model = std::shared_ptr<const ModelFile>(
+        openModel(QS_SHARED_MODELS_DIR "/ch_ppocr_mobile_v2.0_cls_infer.onnx"));
+    const QuantConfig config = applyPreset(QuantConfig{}, Preset::GgufQ4_0);
+    std::size_t index = 0;
+    while (index < model->tensors().size() &&
+           (!isFloat(model->tensors()[index].dtype) ||
+            whyNotApplicable(model->tensors()[index].shape, config)))
+        ++index;
+    ASSERT_LT(index, model->tensors().size());
+    TensorInspector inspector;
+    inspector.resize(1200, 460);
+    inspector.show();
+    QSignalSpy inspected(&inspector, &TensorInspector::inspectionReady);
+    inspector.inspect(model, index, config);
+    ASSERT_TRUE(inspected.wait(kWaitMs));
+    WalkthroughView* walkthrough = inspector.walkthroughView();
+    inspector.viewTabs()->setCurrentWidget(walkthrough);
+    QSignalSpy ready(walkthrough, &WalkthroughView::stepsReady);
+    walkthrough->elementSpin()->setValue(5);
+    ASSERT_TRUE(ready.wait(kWaitMs));
+    while (walkthrough->steps() && walkthrough->elementSpin()->value() == 5 && ready.wait(300)) {
+    }
+    const ElementSteps expected = explainTensorElement(*model, index, config, 5);
+    ASSERT_TRUE(walkthrough->steps().has_value());
+    EXPECT_EQ(walkthrough->steps()->restored, expected.restored);
+    const QString text = walkthrough->stepsLabel()->text();
+    EXPECT_TRUE(text.contains(QStringLiteral("nibble"))) << text.toStdString();
+    EXPECT_TRUE(text.contains(QStringLiteral("fp16"))) << text.toStdString();
+    EXPECT_TRUE(text.contains(QString::number(expected.preset.code))) << text.toStdString();
+    QTest::qWait(50);
+    EXPECT_TRUE(
+        inspector.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/tensor_walkthrough_q4_0.png")));
+}
+
 } // namespace
 } // namespace qs::ui
