@@ -6,6 +6,8 @@
 #include "formats/onnx_tensor_data.h"
 #include "tensor/decode.h"
 
+#include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -132,7 +134,8 @@ private:
     void collect(const onnx::GraphProto& graph, const std::string& prefix);
     void addTensor(const onnx::GraphProto& graph, const std::string& prefix,
                    const std::string& localName, TensorSource source);
-    const std::map<std::string, Use>& firstUses(const onnx::GraphProto& graph);
+    const std::map<std::string, std::vector<Use>>& uses(const onnx::GraphProto& graph);
+    std::vector<std::string> readersOf(const onnx::GraphProto& graph, const std::string& value);
     void labelUses();
     void decodeDequantized();
     const Definition* lookUp(const onnx::GraphProto* graph, const std::string& name) const;
@@ -143,7 +146,7 @@ private:
     OnnxTensorData data_;
     std::vector<Definition> definitions_; // parallel to tensors_
     std::map<const onnx::GraphProto*, const onnx::GraphProto*> parents_;
-    std::map<const onnx::GraphProto*, std::map<std::string, Use>> uses_;
+    std::map<const onnx::GraphProto*, std::map<std::string, std::vector<Use>>> uses_;
     std::set<std::string> names_;
     std::map<std::pair<const onnx::GraphProto*, std::string>, std::size_t> byScope_;
 };
@@ -215,39 +218,75 @@ void OnnxModel::collect(const onnx::GraphProto& graph, const std::string& prefix
     }
 }
 
-// The first node (in graph order, a node's inputs before its subgraphs) that reads each
-// value name of `graph`, including reads from inside subgraphs of values of outer scopes.
-const std::map<std::string, Use>& OnnxModel::firstUses(const onnx::GraphProto& graph)
+// Every node that reads each value name of `graph`, in graph order (a node's inputs before
+// its subgraphs), including reads from inside subgraphs of values of outer scopes.
+const std::map<std::string, std::vector<Use>>& OnnxModel::uses(const onnx::GraphProto& graph)
 {
     if (const auto found = uses_.find(&graph); found != uses_.end())
         return found->second;
-    std::map<std::string, Use> uses;
+    std::map<std::string, std::vector<Use>> all;
+    const auto addFrom = [&all](const std::map<std::string, std::vector<Use>>& inner) {
+        for (const auto& [name, reads] : inner)
+            all[name].insert(all[name].end(), reads.begin(), reads.end());
+    };
     for (const auto& node : graph.node()) {
         for (int i = 0; i < node.input_size(); ++i)
-            uses.try_emplace(node.input(i), Use{&node, i});
+            all[node.input(i)].push_back(Use{&node, i});
         for (const auto& attribute : node.attribute()) {
             if (attribute.has_g())
-                for (const auto& [name, use] : firstUses(attribute.g()))
-                    uses.try_emplace(name, use);
+                addFrom(uses(attribute.g()));
             for (const auto& subgraph : attribute.graphs())
-                for (const auto& [name, use] : firstUses(subgraph))
-                    uses.try_emplace(name, use);
+                addFrom(uses(subgraph));
         }
     }
-    return uses_[&graph] = std::move(uses);
+    return uses_[&graph] = std::move(all);
+}
+
+// The named nodes that read `value`, following it through nodes that pass a weight on
+// reshaped, retyped or dequantized. Bounded: a weight feeding thousands of nodes is not
+// a weight a keep list can name anyway.
+std::vector<std::string> OnnxModel::readersOf(const onnx::GraphProto& graph,
+                                              const std::string& value)
+{
+    static const std::set<std::string> passOn = {
+        "Transpose", "Cast",    "Reshape",          "Identity",      "Squeeze",
+        "Unsqueeze", "Flatten", "DequantizeLinear", "QuantizeLinear"};
+    constexpr std::size_t kMostReaders = 256;
+    const auto& all = uses(graph);
+    std::vector<std::string> readers;
+    std::set<std::string> followed{value};
+    std::deque<std::string> pending{value};
+    while (!pending.empty() && readers.size() < kMostReaders) {
+        const auto found = all.find(pending.front());
+        pending.pop_front();
+        if (found == all.end())
+            continue;
+        for (const Use& use : found->second) {
+            const onnx::NodeProto& node = *use.node;
+            if (!node.name().empty() &&
+                std::find(readers.begin(), readers.end(), node.name()) == readers.end())
+                readers.push_back(node.name());
+            if (passOn.count(node.op_type()) && node.output_size() > 0 &&
+                followed.insert(node.output(0)).second)
+                pending.push_back(node.output(0));
+        }
+    }
+    return readers;
 }
 
 void OnnxModel::labelUses()
 {
     for (std::size_t i = 0; i < definitions_.size(); ++i) {
         Definition& definition = definitions_[i];
-        const auto& uses = firstUses(*definition.graph);
-        const auto found = uses.find(definition.localName);
-        if (found == uses.end())
+        const auto& reads = uses(*definition.graph);
+        const auto found = reads.find(definition.localName);
+        if (found == reads.end())
             continue;
-        definition.consumer = found->second.node;
+        const Use& first = found->second.front();
+        definition.consumer = first.node;
         TensorUse use;
-        describeUse(*found->second.node, found->second.input, tensors_[i].shape.size(), use);
+        describeUse(*first.node, first.input, tensors_[i].shape.size(), use);
+        use.readers = readersOf(*definition.graph, definition.localName);
         tensors_[i].use = std::move(use);
     }
 }
@@ -303,11 +342,13 @@ void OnnxModel::decodeDequantized()
         if (!storageBytes(DType::F32, info.numel, info.nbytes))
             fail("weight \"" + printable(info.name) + "\" is too large to dequantize");
         // Label the weight by what reads the dequantized values (a Conv, a Gemm, ...).
-        const auto& uses = firstUses(*definition.graph);
-        if (const auto use = uses.find(node.output_size() ? node.output(0) : "");
-            use != uses.end()) {
+        const auto& reads = uses(*definition.graph);
+        if (const auto use = reads.find(node.output_size() ? node.output(0) : "");
+            use != reads.end()) {
             TensorUse described;
-            describeUse(*use->second.node, use->second.input, info.shape.size(), described);
+            describeUse(*use->second.front().node, use->second.front().input, info.shape.size(),
+                        described);
+            described.readers = std::move(info.use->readers); // from the integer weight on
             info.use = std::move(described);
         }
     }

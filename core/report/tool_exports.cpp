@@ -136,11 +136,14 @@ nlohmann::ordered_json ortNodesToExclude(const ModelReport& report,
         const std::string& name = report.layers.at(index).name;
         const auto found = byName.find(name);
         const TensorInfo* info = found == byName.end() ? nullptr : found->second;
-        if (!info || !info->use || info->use->node.empty())
+        if (!info || !info->use || info->use->readers.empty())
             throw UsageError("nodes_to_exclude: no named node reads " + name +
                              " (name the graph's nodes, e.g. with onnx's ensure names)");
-        if (listed.insert(info->use->node).second)
-            nodes.push_back(info->use->node);
+        // Every reader: a weight shared by two layers, or passed through a Transpose or a
+        // Cast, stays in float only if none of them is quantized.
+        for (const std::string& node : info->use->readers)
+            if (listed.insert(node).second)
+                nodes.push_back(node);
     }
     return {{"nodes_to_exclude", nodes}};
 }

@@ -27,6 +27,10 @@ struct TensorUse {
     int input = -1;             // which input of the node
     std::string role;           // "weight", "bias", "scale", ... ("" when not known)
     int outputChannelAxis = -1; // axis of the output channels of a weight, -1 if not known
+    // Every named node that reads the weight, in graph order: directly, or through nodes
+    // that only reshape, retype or dequantize it (Transpose, Cast, Reshape, ...), which
+    // are themselves listed. What a converter must leave alone to keep the weight in float.
+    std::vector<std::string> readers;
 };
 
 struct TensorInfo {

@@ -7,7 +7,9 @@
 #include "report/tool_exports.h"
 #include "support/test_files.h"
 
+#include <fstream>
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -117,6 +119,67 @@ TEST(KeepExport, OrtListsTheNodesThatReadTheKeptWeights)
     const Analysed safetensors = analyse("ppocrv4_rec_svtr_neck.safetensors");
     EXPECT_THROW(ortNodesToExclude(safetensors.report, safetensors.model->tensors(), {0}),
                  UsageError);
+}
+
+// A weight read twice: by a Transpose feeding one MatMul, and by a second MatMul directly;
+// a second weight goes through a Cast and an unnamed node.
+std::string sharedWeightModel(const test::TempDir& dir)
+{
+    onnx::ModelProto model;
+    model.set_ir_version(8);
+    model.add_opset_import()->set_version(17);
+    onnx::GraphProto& graph = *model.mutable_graph();
+    graph.set_name("shared");
+    for (const char* name : {"w", "v"}) {
+        onnx::TensorProto& init = *graph.add_initializer();
+        init.set_name(name);
+        init.set_data_type(onnx::TensorProto::FLOAT);
+        init.add_dims(2);
+        init.add_dims(2);
+        for (float value : {0.5f, -1.0f, 0.25f, 2.0f})
+            init.add_float_data(value);
+    }
+    const auto node = [&graph](const char* name, const char* op,
+                               std::initializer_list<const char*> inputs, const char* output) {
+        onnx::NodeProto& n = *graph.add_node();
+        n.set_name(name);
+        n.set_op_type(op);
+        for (const char* input : inputs)
+            n.add_input(input);
+        n.add_output(output);
+    };
+    node("transpose_w", "Transpose", {"w"}, "wt");
+    node("mm_a", "MatMul", {"x", "wt"}, "a");
+    node("mm_b", "MatMul", {"x", "w"}, "b");
+    node("cast_v", "Cast", {"v"}, "vc");
+    node("", "Identity", {"vc"}, "vi");
+    node("add_v", "Add", {"a", "vi"}, "y");
+    const std::string path = dir.file("shared.onnx").string();
+    std::ofstream out(path, std::ios::binary);
+    model.SerializeToOstream(&out);
+    return path;
+}
+
+TEST(KeepExport, OrtListsEveryNodeThatReadsAWeightThroughReshapesAndCasts)
+{
+    test::TempDir dir;
+    const auto model = openModel(sharedWeightModel(dir));
+    QuantConfig config;
+    const ModelReport report = analyzeModel(*model, config);
+    ASSERT_EQ(report.layers.size(), 2u);
+    std::vector<std::size_t> both{0, 1};
+    const auto nodes = ortNodesToExclude(report, model->tensors(), both)
+                           .at("nodes_to_exclude")
+                           .get<std::vector<std::string>>();
+    // Nearest first; the unnamed Identity cannot be named, what it feeds can.
+    const std::set<std::string> listed(nodes.begin(), nodes.end());
+    EXPECT_EQ(listed, (std::set<std::string>{"transpose_w", "mm_a", "mm_b", "cast_v", "add_v"}));
+    EXPECT_EQ(nodes.size(), listed.size());
+    for (const TensorInfo& info : model->tensors()) {
+        ASSERT_TRUE(info.use);
+        if (info.name == "w")
+            EXPECT_EQ(info.use->readers, (std::vector<std::string>{"transpose_w", "mm_b", "mm_a"}));
+    }
 }
 
 TEST(KeepExport, LlamaPatternsPickOutExactlyTheirTensor)
