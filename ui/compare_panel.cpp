@@ -119,6 +119,8 @@ ComparePanel::ComparePanel(QWidget* parent)
 
 ComparePanel::~ComparePanel()
 {
+    if (inspectionCancel_)
+        *inspectionCancel_ = true;
     watcher_.disconnect(this);
 }
 
@@ -235,13 +237,23 @@ void ComparePanel::inspect()
         return; // the summary says why
     }
     const std::uint64_t generation = ++generation_;
+    if (inspectionCancel_)
+        *inspectionCancel_ = true; // superseded: stop it between chunks
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    inspectionCancel_ = cancel;
     watcher_.setFuture(QtConcurrent::run(
-        [model = model_, index = *tensor_, first = firstConfig_, second, generation] {
+        [model = model_, index = *tensor_, first = firstConfig_, second, generation, cancel] {
             Inspections out;
             out.generation = generation;
+            InspectOptions options;
+            options.keepGoing = [&cancel] {
+                return !*cancel;
+            };
             try {
-                out.first = inspectTensor(*model, index, first);
-                out.second = inspectTensor(*model, index, second);
+                out.first = inspectTensor(*model, index, first, options);
+                out.second = inspectTensor(*model, index, second, options);
+            } catch (const CancelledError&) {
+                out.first.reset(); // a newer inspection is on its way
             } catch (const std::exception& error) {
                 out.error = QString::fromStdString(error.what());
             }

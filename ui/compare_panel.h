@@ -10,6 +10,7 @@
 
 #include <QFutureWatcher>
 #include <QWidget>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -88,6 +89,7 @@ private:
     std::optional<std::size_t> tensor_;
     std::uint64_t generation_ = 0;
     QFutureWatcher<Inspections> watcher_;
+    std::shared_ptr<std::atomic<bool>> inspectionCancel_; // of the inspection under way
     std::optional<std::pair<TensorInspection, TensorInspection>> shown_;
 };
 

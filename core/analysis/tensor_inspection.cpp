@@ -118,6 +118,10 @@ TensorInspection inspectTensor(const ModelFile& model, std::size_t index, const 
         request.keepBlockRecords = true;
         request.dequantized = restored;
         request.fixedClip = options.clip;
+        if (options.keepGoing)
+            request.progress = [&options](std::uint64_t) {
+                return options.keepGoing();
+            };
         const TensorQuantization q = quantizeTensor(values, info.shape, config, request);
         inspection.layer = layerReport(info, q, config);
         inspection.blocks = q.blocks;

@@ -9,6 +9,7 @@
 #include "formats/model_file.h"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct InspectOptions {
     // Quantize with this clipping range instead of the calibrated one. One-block
     // configurations only (per-tensor granularity), so that one pair of lines is the range.
     std::optional<ClipRange> clip;
+    // Asked between chunks of the quantization; false stops it with CancelledError.
+    std::function<bool()> keepGoing;
 };
 
 // Throws InputError for unreadable data and UsageError when `config` or the options do not

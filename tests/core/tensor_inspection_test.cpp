@@ -2,6 +2,7 @@
 // that account for every element, and the clipping range and grid of the block drawn.
 #include "analysis/tensor_inspection.h"
 #include "common/error.h"
+#include "support/quant_fixtures.h"
 #include "support/svtr_fixture.h"
 
 #include <cmath>
@@ -38,6 +39,19 @@ TEST_F(TensorInspectionTest, NumbersEqualTheModelAnalysis)
     EXPECT_EQ(in.layer.sums.sumE2, report.layers[0].sums.sumE2);
     EXPECT_EQ(in.layer.metrics.sqnrDb, report.layers[0].metrics.sqnrDb);
     EXPECT_EQ(in.layer.scale, report.layers[0].scale);
+}
+
+TEST_F(TensorInspectionTest, AnInspectionNoLongerWantedStops)
+{
+    InspectOptions options;
+    int asked = 0;
+    options.keepGoing = [&asked] {
+        return ++asked < 2;
+    };
+    EXPECT_THROW(
+        inspectTensor(*model_, index_, test::makeConfig("int8", "symmetric", "channel"), options),
+        CancelledError);
+    EXPECT_GE(asked, 2);
 }
 
 TEST_F(TensorInspectionTest, HistogramsCountEveryElement)
