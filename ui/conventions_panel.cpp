@@ -46,6 +46,11 @@ ConventionsPanel::~ConventionsPanel()
 
 void ConventionsPanel::setModel(std::shared_ptr<const ModelFile> model)
 {
+    // A comparison of the old model must neither finish nor be shown.
+    if (cancelRunning_)
+        *cancelRunning_ = true;
+    ++generation_;
+    stale_ = true;
     model_ = std::move(model);
     tensor_.reset();
     outcomes_.clear();
@@ -112,8 +117,8 @@ void ConventionsPanel::compare()
 void ConventionsPanel::onCompared()
 {
     const Result result = watcher_.result();
-    if (result.generation != generation_)
-        return; // a newer request is under way
+    if (result.generation != generation_ || !model_ || !tensor_)
+        return; // a newer request is under way, or another model is open
     outcomes_ = result.outcomes;
     if (!result.error.isEmpty()) {
         table_->setRowCount(0);

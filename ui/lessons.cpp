@@ -1,6 +1,8 @@
 #include "lessons.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 
 namespace qs::ui {
 
@@ -114,7 +116,12 @@ const std::vector<Lesson>& lessons()
 
 QString lessonsModelPath()
 {
-    return QStringLiteral(QS_LESSONS_MODEL);
+    // The source tree's copy in a build, else the installed one (share/quantscope).
+    const QString built = QStringLiteral(QS_LESSONS_MODEL);
+    if (QFileInfo::exists(built))
+        return built;
+    return QDir(QCoreApplication::applicationDirPath())
+        .absoluteFilePath(QStringLiteral("../share/quantscope/lessons.safetensors"));
 }
 
 } // namespace qs::ui

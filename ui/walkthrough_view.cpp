@@ -116,7 +116,7 @@ QString describe(const ElementSteps& s)
         if (s.divides)
             lines << tr("3. x / s = %1 (this convention divides; it does not multiply by 1/s)")
                          .arg(n(s.scaled));
-        else if (s.dequantizeDivides || std::fabs(s.inverseScale * b.scale - 1.0f) > 1e-6f)
+        else if (b.inverse)
             lines << tr("3. This convention's factor %1 (not 1/s = %2); x \u00B7 %1 = %3")
                          .arg(n(s.inverseScale), n(1.0 / b.scale), n(s.scaled));
         else

@@ -64,11 +64,12 @@ std::vector<ConventionOutcome> compareConventions(std::span<const float> values,
             outcomes.push_back(outcome);
             continue;
         }
-        const TensorQuantization q =
-            convention == config.convention
-                ? reference
-                : quantizeTensor(values, shape, variant, requestFor(restored, keepGoing));
-        const std::vector<float>& mine = convention == config.convention ? chosen : restored;
+        const bool isChosen = convention == config.convention;
+        const TensorQuantization other =
+            isChosen ? TensorQuantization{}
+                     : quantizeTensor(values, shape, variant, requestFor(restored, keepGoing));
+        const TensorQuantization& q = isChosen ? reference : other;
+        const std::vector<float>& mine = isChosen ? chosen : restored;
         outcome.sums = q.sums;
         outcome.firstScale = q.blockRecords.front().scale;
         outcome.firstZeroPoint = q.blockRecords.front().zeroPoint;
@@ -105,7 +106,7 @@ std::string conventionRules(Convention convention)
     case Convention::ModelOpt:
         return "x·(qmax/amax); ties to even; x̂ = q / (qmax/amax)";
     case Convention::Aimet:
-        return "x / s; ties away from zero (codes and offset)";
+        return "x / s; ties away from zero; Δ and offset in float64 (AIMET 1.x)";
     case Convention::Ggml:
         return "grid ±qmax; x·(1/d); ties away from zero; d stored as fp16";
     }

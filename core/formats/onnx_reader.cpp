@@ -135,7 +135,8 @@ private:
     void addTensor(const onnx::GraphProto& graph, const std::string& prefix,
                    const std::string& localName, TensorSource source);
     const std::map<std::string, std::vector<Use>>& uses(const onnx::GraphProto& graph);
-    std::vector<std::string> readersOf(const onnx::GraphProto& graph, const std::string& value);
+    std::vector<std::string> readersOf(const onnx::GraphProto& graph, const std::string& value,
+                                       bool& complete);
     void labelUses();
     void decodeDequantized();
     const Definition* lookUp(const onnx::GraphProto* graph, const std::string& name) const;
@@ -242,11 +243,11 @@ const std::map<std::string, std::vector<Use>>& OnnxModel::uses(const onnx::Graph
     return uses_[&graph] = std::move(all);
 }
 
-// The named nodes that read `value`, following it through nodes that pass a weight on
-// reshaped, retyped or dequantized. Bounded: a weight feeding thousands of nodes is not
-// a weight a keep list can name anyway.
+// The named nodes that read `value`, following it (as their data input) through nodes
+// that pass a weight on reshaped, retyped or dequantized. Bounded: past kMostReaders the
+// list is given up (empty, and `complete` false) rather than cut short.
 std::vector<std::string> OnnxModel::readersOf(const onnx::GraphProto& graph,
-                                              const std::string& value)
+                                              const std::string& value, bool& complete)
 {
     static const std::set<std::string> passOn = {
         "Transpose", "Cast",    "Reshape",          "Identity",      "Squeeze",
@@ -256,7 +257,12 @@ std::vector<std::string> OnnxModel::readersOf(const onnx::GraphProto& graph,
     std::vector<std::string> readers;
     std::set<std::string> followed{value};
     std::deque<std::string> pending{value};
-    while (!pending.empty() && readers.size() < kMostReaders) {
+    complete = true;
+    while (!pending.empty()) {
+        if (readers.size() > kMostReaders) {
+            complete = false;
+            return {};
+        }
         const auto found = all.find(pending.front());
         pending.pop_front();
         if (found == all.end())
@@ -266,7 +272,7 @@ std::vector<std::string> OnnxModel::readersOf(const onnx::GraphProto& graph,
             if (!node.name().empty() &&
                 std::find(readers.begin(), readers.end(), node.name()) == readers.end())
                 readers.push_back(node.name());
-            if (passOn.count(node.op_type()) && node.output_size() > 0 &&
+            if (use.input == 0 && passOn.count(node.op_type()) && node.output_size() > 0 &&
                 followed.insert(node.output(0)).second)
                 pending.push_back(node.output(0));
         }
@@ -286,7 +292,7 @@ void OnnxModel::labelUses()
         definition.consumer = first.node;
         TensorUse use;
         describeUse(*first.node, first.input, tensors_[i].shape.size(), use);
-        use.readers = readersOf(*definition.graph, definition.localName);
+        use.readers = readersOf(*definition.graph, definition.localName, use.allReadersListed);
         tensors_[i].use = std::move(use);
     }
 }
@@ -349,6 +355,7 @@ void OnnxModel::decodeDequantized()
             describeUse(*use->second.front().node, use->second.front().input, info.shape.size(),
                         described);
             described.readers = std::move(info.use->readers); // from the integer weight on
+            described.allReadersListed = info.use->allReadersListed;
             info.use = std::move(described);
         }
     }

@@ -75,10 +75,6 @@ struct IntQuantParams {
     bool divideByScale = false;        // code from x / scale
     bool dequantizeByDividing = false; // x̂ = (q - zero) / invScale
 
-    bool isPlain() const
-    {
-        return ties == TieRule::ToEven && !divideByScale && !dequantizeByDividing;
-    }
     // The code before the clamp, and x̂ of a clamped code: the two halves every kernel
     // and the walk-through share.
     float scaled(float value) const { return divideByScale ? value / scale : value * invScale; }

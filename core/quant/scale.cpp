@@ -65,13 +65,17 @@ ScaleZero onnxRuntimeScale(const ClipRange& range, Scheme scheme, const IntGrid&
         lo = -amax;
         hi = amax;
     }
-    const double scale = static_cast<double>(hi - lo) / (double{1.0} * (grid.qmax - grid.qmin));
+    // numpy subtracts in float32; past float32's range (|x| near 3.4e38) that is Inf, where
+    // the float64 difference keeps a usable scale.
+    const float span = hi - lo;
+    const double wide = std::isfinite(span) ? double{span} : double{hi} - double{lo};
+    const double scale = wide / (double{1.0} * (grid.qmax - grid.qmin));
     if (!(scale >= std::numeric_limits<float>::min()) || !usableScale(static_cast<float>(scale)))
-        return {1.0f, 0, 0.0f};
+        return {1.0f, 0, std::nullopt};
     const double zero = scheme == Scheme::Symmetric
                             ? std::nearbyint((grid.qmin + grid.qmax) / 2.0)
                             : std::nearbyint(grid.qmin - static_cast<double>(lo) / scale);
-    return {static_cast<float>(scale), static_cast<std::int32_t>(zero), 0.0f};
+    return {static_cast<float>(scale), static_cast<std::int32_t>(zero), std::nullopt};
 }
 
 // TFLite's SymmetricQuantizeFloats: s = amax / qmax, and x is multiplied by qmax / amax
@@ -84,7 +88,7 @@ ScaleZero factorScale(const ClipRange& range, const IntGrid& grid)
     const float scale = amax / qmax;
     const float factor = qmax / amax;
     if (!usableScale(scale) || !std::isfinite(factor))
-        return {1.0f, 0, 1.0f};
+        return {1.0f, 0, 0.0f}; // TFLite: a zero range sets every code to 0
     return {scale, 0, factor};
 }
 
@@ -94,14 +98,30 @@ ScaleZero factorScale(const ClipRange& range, const IntGrid& grid)
 ScaleZero ggmlScale(const ClipRange& range, const IntGrid& grid)
 {
     const float d = absMaxOf(range) / static_cast<float>(grid.qmax);
+    // ggml's all-zero block has id = 0; a d below fp16's smallest subnormal is stored as
+    // 0. Both restore every value as 0: multiplying by 0 does that here, with s = 1 in
+    // place of ggml's zero scale.
     if (!usableScale(d))
         return {1.0f, 0, 0.0f};
     float stored = roundToHalf(d);
     if (!std::isfinite(stored))
         stored = static_cast<float>(kFp16.maxFinite);
-    if (stored == 0.0f) // below fp16's smallest subnormal: every code dequantizes to 0
-        return {std::numeric_limits<float>::min(), 0, 1.0f / d};
+    if (stored == 0.0f)
+        return {1.0f, 0, 0.0f};
     return {stored, 0, 1.0f / d};
+}
+// AIMET's libpymo TF encoding: Δ = (max − min) / (2^b − 1) and offset = round(min / Δ)
+// in double (std::round: half away from zero), Δ narrowed to float32 to quantize.
+ScaleZero aimetAffineScale(const ClipRange& range, const IntGrid& grid)
+{
+    const double lo = std::min(double{range.lo}, 0.0);
+    const double hi = std::max(double{range.hi}, 0.0);
+    const double delta = (hi - lo) / (grid.qmax - grid.qmin);
+    if (!usableScale(static_cast<float>(delta)))
+        return {1.0f, grid.qmin, std::nullopt}; // as the default's empty range
+    const double zero =
+        std::clamp(grid.qmin - std::round(lo / delta), double(grid.qmin), double(grid.qmax));
+    return {static_cast<float>(delta), static_cast<std::int32_t>(zero), std::nullopt};
 }
 } // namespace
 
@@ -114,14 +134,19 @@ ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFo
     case Convention::TfLite:
         return factorScale(range, grid);
     case Convention::ModelOpt:
-        // tensor_quant: an amax at or below 2^-24 quantizes with a factor of 1.
+        // tensor_quant: an amax at or below 2^-24 is multiplied by 0 (every code 0) and
+        // dequantized with a scale of 1.
         if (absMaxOf(range) <= 0x1p-24f)
-            return {1.0f, 0, 1.0f};
+            return {1.0f, 0, 0.0f};
         return factorScale(range, grid);
+    case Convention::Aimet:
+        if (scheme == Scheme::Asymmetric)
+            return aimetAffineScale(range, grid);
+        break; // symmetric: the default rule, Δ = amax / floor((2^b − 1) / 2)
     case Convention::Ggml:
         return ggmlScale(range, grid);
     default:
-        break; // AIMET's encodings follow the default scale rule (spec §8)
+        break;
     }
     // PyTorch's observers floor the scale at float32 epsilon; that floor also covers an
     // all-zero block, where the default convention uses s = 1 instead.
@@ -148,9 +173,7 @@ ScaleZero computeScaleZero(const ClipRange& range, Scheme scheme, const NumberFo
             result.scale = std::max(result.scale, epsilon);
         else if (!usableScale(result.scale))
             result.scale = 1.0f;
-        // AIMET rounds its offset, like its codes, half away from zero.
-        const float shift = convention == Convention::Aimet ? std::round(lo / result.scale)
-                                                            : std::nearbyint(lo / result.scale);
+        const float shift = std::nearbyint(lo / result.scale);
         result.zeroPoint = static_cast<std::int32_t>(
             std::clamp(static_cast<float>(grid.qmin) - shift, static_cast<float>(grid.qmin),
                        static_cast<float>(grid.qmax)));
@@ -167,9 +190,10 @@ IntQuantParams makeIntParams(const ScaleZero& scaleZero, const IntGrid& grid, Co
 {
     IntQuantParams params;
     params.scale = scaleZero.scale;
-    params.invScale = scaleZero.inverse != 0.0f ? scaleZero.inverse : 1.0f / scaleZero.scale;
+    params.invScale = scaleZero.inverse.value_or(1.0f / scaleZero.scale);
     params.divideByScale = convention == Convention::OnnxRuntime || convention == Convention::Aimet;
-    params.dequantizeByDividing = convention == Convention::ModelOpt;
+    // ModelOpt divides by its factor, except where the factor is 0 (all codes 0, x̂ = 0).
+    params.dequantizeByDividing = convention == Convention::ModelOpt && params.invScale != 0.0f;
     params.ties = convention == Convention::TfLite || convention == Convention::Aimet ||
                           convention == Convention::Ggml
                       ? TieRule::AwayFromZero

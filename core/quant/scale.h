@@ -6,6 +6,7 @@
 #include "quant/quant_config.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace qs {
 
@@ -35,7 +36,9 @@ struct ClipRange {
 struct ScaleZero {
     float scale = 1; // x̂ = scale · (q − z); ggml: d rounded to fp16
     std::int32_t zeroPoint = 0;
-    float inverse = 0; // what x is multiplied by when it is not 1/scale (TFLite, ModelOpt, ggml)
+    // What x is multiplied by when it is not 1/scale (TFLite and ModelOpt: qmax/amax; ggml:
+    // 1/d of the unrounded d; 0 where a framework sends a whole block to code 0).
+    std::optional<float> inverse;
 };
 
 // Symmetric: signed grids have z = 0; an unsigned grid centres z at 2^(b-1) (as PyTorch's

@@ -21,8 +21,8 @@ namespace qs {
 struct BlockRecord {
     float scale = 1; // the dequantization multiplier (GGUF Q4_0: signed d)
     std::int32_t zeroPoint = 0;
-    ClipRange clip;    // the calibrated range, before widening to contain 0
-    float inverse = 0; // ScaleZero::inverse: the factor x is multiplied by, when not 1/scale
+    ClipRange clip;               // the calibrated range, before widening to contain 0
+    std::optional<float> inverse; // ScaleZero::inverse
 
     ScaleZero scaleZero() const { return {scale, zeroPoint, inverse}; }
 };

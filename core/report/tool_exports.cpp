@@ -136,6 +136,9 @@ nlohmann::ordered_json ortNodesToExclude(const ModelReport& report,
         const std::string& name = report.layers.at(index).name;
         const auto found = byName.find(name);
         const TensorInfo* info = found == byName.end() ? nullptr : found->second;
+        if (info && info->use && !info->use->allReadersListed)
+            throw UsageError("nodes_to_exclude: " + name +
+                             " is read by too many nodes to list; exclude by op type instead");
         if (!info || !info->use || info->use->readers.empty())
             throw UsageError("nodes_to_exclude: no named node reads " + name +
                              " (name the graph's nodes, e.g. with onnx's ensure names)");

@@ -31,6 +31,7 @@ struct TensorUse {
     // that only reshape, retype or dequantize it (Transpose, Cast, Reshape, ...), which
     // are themselves listed. What a converter must leave alone to keep the weight in float.
     std::vector<std::string> readers;
+    bool allReadersListed = true; // false: too many to list, `readers` left empty
 };
 
 struct TensorInfo {

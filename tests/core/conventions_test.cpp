@@ -167,9 +167,12 @@ TEST(Conventions, ModelOptDividesByTheFactorToDequantize)
         apartFromScale += out[i] != (amax / 127.0f) * code;
     }
     EXPECT_GT(apartFromScale, 0u);
-    // amax at or below 2^-24 quantizes with a factor of 1: everything becomes 0.
+    // amax at or below 2^-24 multiplies by 0: everything becomes 0, even values a drawn
+    // range leaves outside (where a factor of 1 would give round(x)).
     EXPECT_EQ(restore({3e-8f, -1e-8f}, under(Convention::ModelOpt)),
               (std::vector<float>{0.0f, 0.0f}));
+    EXPECT_EQ(restore({1e-9f, 1.0f, -2.0f}, under(Convention::ModelOpt), ClipRange{-1e-9f, 1e-9f}),
+              (std::vector<float>{0.0f, 0.0f, 0.0f}));
 }
 
 TEST(Conventions, AimetRoundsItsOffsetAwayFromZero)
@@ -210,6 +213,21 @@ TEST(Conventions, GgmlInGroupsOf32IsTheQ8_0PresetBitForBit)
         ++compared;
     }
     EXPECT_GT(compared, 10u);
+}
+
+TEST(Conventions, GgmlRestoresZerosWhereItsFp16ScaleUnderflows)
+{
+    // d = 1e-10 / 127 is below fp16's smallest subnormal: ggml stores d = 0.
+    const std::vector<float> tiny{1e-10f, -5e-11f};
+    EXPECT_EQ(restore(tiny, under(Convention::Ggml)), (std::vector<float>{0.0f, 0.0f}));
+    EXPECT_NE(restore(tiny, makeConfig())[0], 0.0f);
+}
+
+TEST(Conventions, OnnxRuntimeKeepsAScaleForValuesNearTheFloatLimit)
+{
+    const auto out = restore({3e38f, -3e38f, 1e38f}, under(Convention::OnnxRuntime));
+    EXPECT_NEAR(out[0] / 3e38f, 1.0f, 1e-3f);
+    EXPECT_NEAR(out[2] / 1e38f, 1.0f, 1e-2f);
 }
 
 TEST(Conventions, GgmlStoresTheScaleAsFp16)

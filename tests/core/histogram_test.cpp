@@ -40,14 +40,15 @@ TEST(Histogram, ConstantTensorGetsAUnitWideRange)
 
 TEST(QuantOverlay, GridLevelsOnlyWhenFewEnoughToDraw)
 {
-    BlockRecord block{0.5f, 0, {-4.0f, 3.5f}};
+    BlockRecord block{0.5f, 0, {-4.0f, 3.5f}, std::nullopt};
     const QuantOverlay int4 = quantOverlay(block, test::makeConfig("int4"));
     ASSERT_EQ(int4.gridLevels.size(), 16u);
     EXPECT_EQ(int4.gridLevels.front(), -4.0);
     EXPECT_EQ(int4.gridLevels.back(), 3.5);
     EXPECT_EQ(int4.clipLo, -4.0);
     EXPECT_TRUE(quantOverlay(block, test::makeConfig("int8")).gridLevels.empty());
-    const QuantOverlay fp4 = quantOverlay({1.0f, 0, {-6, 6}}, test::makeConfig("fp4-e2m1"));
+    const QuantOverlay fp4 =
+        quantOverlay({1.0f, 0, {-6, 6}, std::nullopt}, test::makeConfig("fp4-e2m1"));
     EXPECT_EQ(fp4.gridLevels.size(), 15u); // ±{0.5,1,1.5,2,3,4,6} and 0
 }
 

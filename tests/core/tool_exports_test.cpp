@@ -177,8 +177,9 @@ TEST(KeepExport, OrtListsEveryNodeThatReadsAWeightThroughReshapesAndCasts)
     EXPECT_EQ(nodes.size(), listed.size());
     for (const TensorInfo& info : model->tensors()) {
         ASSERT_TRUE(info.use);
-        if (info.name == "w")
+        if (info.name == "w") {
             EXPECT_EQ(info.use->readers, (std::vector<std::string>{"transpose_w", "mm_b", "mm_a"}));
+        }
     }
 }
 

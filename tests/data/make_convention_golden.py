@@ -107,13 +107,14 @@ def modelopt_block(block, bits, narrow):
     qmax = 2 ** (bits - 1) - 1
     qmin = -qmax if narrow else -qmax - 1
     amax = x.abs().max()
-    factor = torch.tensor(float(qmax), dtype=torch.float32) / amax
     if amax <= 2.0 ** -24:
-        factor = torch.tensor(1.0, dtype=torch.float32)
+        # An amax this small multiplies by 0 and dequantizes with a scale of 1.
+        q = torch.clamp((x * torch.tensor(0.0)).round(), qmin, qmax)
+        return F32(1), 0, (q / torch.tensor(1.0)).numpy().astype(F32)
+    factor = torch.tensor(float(qmax), dtype=torch.float32) / amax
     q = torch.clamp((x * factor).round(), qmin, qmax)
     xhat = (q / factor).numpy().astype(F32)
-    scale = F32(1) if amax <= 2.0 ** -24 else F32(amax.numpy()) / F32(qmax)
-    return scale, 0, xhat
+    return F32(amax.numpy()) / F32(qmax), 0, xhat
 
 
 # --- tflite --------------------------------------------------------------------------

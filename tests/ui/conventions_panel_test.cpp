@@ -85,6 +85,15 @@ TEST(ConventionsPanelInWindow, ShowsTheCoresComparisonAndFollowsTheChosenConvent
     EXPECT_EQ(panel->outcomes()[0].differing, againstTflite[0].differing);
     EXPECT_TRUE(analysed.errors.isEmpty()) << analysed.errors.join(QLatin1Char('\n')).toStdString();
     EXPECT_TRUE(window.grab().save(QStringLiteral(QS_SCREENSHOT_DIR "/conventions.png")));
+
+    // Another model opened while a comparison runs: the old rows go, and stay gone.
+    window.selectTensor(0);
+    ASSERT_TRUE(
+        window.openModel(QStringLiteral(QS_SHARED_MODELS_DIR "/silero_vad_op18_ifless.onnx")));
+    EXPECT_EQ(panel->table()->rowCount(), 0);
+    QTest::qWait(500);
+    EXPECT_EQ(panel->table()->rowCount(), 0);
+    EXPECT_TRUE(panel->outcomes().empty());
 }
 
 TEST(ConventionsPanelInWindow, AFloatFormatSaysWhyThereIsNothingToCompare)
